@@ -1,0 +1,2 @@
+/** Simulated federated runs with virtual clients in one JVM. */
+package io.fedlora.simulation;
