@@ -1,2 +1,0 @@
-/** JMH benchmarks; each prints a ratio against a baseline measured in the same run. */
-package io.fedlora.bench;
