@@ -1,9 +1,11 @@
 package io.fedlora.peft;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -58,7 +60,10 @@ public record PeftLoraConfig(
     /** PEFT's {@code LoraConfig.lora_alpha} default. */
     public static final double DEFAULT_LORA_ALPHA = 8;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Python's {@code json.dumps(indent=2)} layout: {@code "key": value}, one item a line. */
     private static final DefaultPrettyPrinter PYTHON_STYLE =

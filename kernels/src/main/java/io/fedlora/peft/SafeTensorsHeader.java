@@ -2,6 +2,7 @@ package io.fedlora.peft;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,7 +32,9 @@ public record SafeTensorsHeader(List<TensorEntry> entries, Map<String, String> m
     public static final String METADATA_KEY = "__metadata__";
 
     private static final ObjectMapper JSON =
-            new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            new ObjectMapper()
+                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public SafeTensorsHeader {
         entries = List.copyOf(entries);

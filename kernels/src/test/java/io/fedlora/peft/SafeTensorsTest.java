@@ -123,6 +123,7 @@ class SafeTensorsTest {
                 "i64", Nd4j.createFromArray(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE).reshape(2, 2));
         tensors.put("i32", Nd4j.createFromArray(Integer.MIN_VALUE, 7, Integer.MAX_VALUE));
         tensors.put("scalar", Nd4j.scalar(2.5f));
+        tensors.put("empty", Nd4j.create(DataType.FLOAT, 0, 4));
         Path file = dir.resolve("rt.safetensors");
         SafeTensors.write(file, tensors, Map.of("a", "b"));
         Path file64 = dir.resolve("rt64.safetensors");
@@ -130,7 +131,11 @@ class SafeTensorsTest {
                 file64, Map.of("d", Nd4j.create(d, new long[] {3, 2}, 'c')), Map.of(), DType.F64);
 
         SafeTensorsFile back = SafeTensors.read(file);
-        assertEquals(List.of("f", "i64", "i32", "scalar"), List.copyOf(back.tensors().keySet()));
+        assertEquals(
+                List.of("f", "i64", "i32", "scalar", "empty"),
+                List.copyOf(back.tensors().keySet()));
+        assertArrayEquals(new long[] {0, 4}, back.tensors().get("empty").shape());
+        assertEquals(DataType.FLOAT, back.tensors().get("empty").dataType());
         assertEquals(Map.of("a", "b"), back.metadata());
         INDArray fb = back.tensors().get("f");
         assertEquals(DataType.FLOAT, fb.dataType());
@@ -310,6 +315,10 @@ class SafeTensorsTest {
                         "{" + GOOD_ENTRY + "," + GOOD_ENTRY + "}",
                         new byte[8]);
         assertRejected(dup, "Duplicate field 'w'");
+        Path trailing =
+                CraftedFiles.write(
+                        dir.resolve("tokens.safetensors"), "{" + GOOD_ENTRY + "} {}", new byte[8]);
+        assertRejected(trailing, "the header is not valid JSON (Trailing token");
     }
 
     @Test
