@@ -17,13 +17,16 @@ public final class ModelCheckpoint {
 
     private ModelCheckpoint() {}
 
-    /** Writes {@code weights} in map order, floats as F32, atomically. */
+    /**
+     * Writes {@code weights} in map order, atomically, each array in its own element type (FLOAT as
+     * F32, DOUBLE as F64, …) so that a checkpoint loses nothing.
+     */
     public static void write(
             Path path, Map<String, INDArray> weights, Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.putAll(metadata);
-        SafeTensors.write(path, weights, meta, DType.F32);
+        SafeTensors.writeLossless(path, weights, meta);
     }
 
     /** Reads every tensor and the metadata, in file order. */

@@ -37,9 +37,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Reading tolerates variants found in files made by other tools: keys without the {@code
  * base_model.model.} prefix, keys that keep an adapter name ({@code lora_A.default.weight}) or the
- * in-memory {@code modules_to_save.<adapter>.} segment, F16/BF16/F64 tensors (read as FLOAT, F64 as
- * DOUBLE), a regex string as {@code target_modules}, and rsLoRA (folded into alpha). Anything that
- * would change the adapter's meaning if ignored is refused with a one-line {@link
+ * in-memory {@code modules_to_save.<adapter>.} segment (PEFT's own {@code save_pretrained} strips
+ * both in every version, as its maintainers confirm in huggingface/peft#1579; such keys come from
+ * raw {@code model.state_dict()} dumps and trainer checkpoints), F16/BF16/F64 tensors (read as
+ * FLOAT, F64 as DOUBLE), a regex string as {@code target_modules}, and rsLoRA (folded into alpha).
+ * Anything that would change the adapter's meaning if ignored is refused with a one-line {@link
  * SafeTensorsFormatException}.
  *
  * <p>Each file is written atomically (temporary file, then rename), the weights first and the

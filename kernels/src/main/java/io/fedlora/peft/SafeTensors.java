@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -39,9 +40,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * violation of the format is a {@link SafeTensorsFormatException} whose one-line message names the
  * file and the problem.
  *
- * <p>Writing stores floating-point arrays as F32 (default), BF16 (round to nearest even) or F64,
- * LONG arrays as I64 and INT arrays as I32, in the order of the given map, atomically (temporary
- * file, then rename).
+ * <p>Writing stores floating-point arrays as F32 (default), BF16 (round to nearest even) or F64 —
+ * or each as its own type ({@link #writeLossless}) — LONG arrays as I64 and INT arrays as I32, in
+ * the order of the given map, atomically (temporary file, then rename).
  */
 public final class SafeTensors {
 
@@ -87,7 +88,8 @@ public final class SafeTensors {
     }
 
     /**
-     * Writes {@code tensors} in map order.
+     * Writes {@code tensors} in map order, converting every floating-point array to {@code
+     * floatStorage}.
      *
      * @param floatStorage how floating-point arrays are stored: F32, BF16 or F64
      * @throws IllegalArgumentException for a storage type other than those, a reserved or empty
@@ -104,6 +106,33 @@ public final class SafeTensors {
                     "floating-point tensors can be stored as F32, BF16 or F64, not "
                             + floatStorage);
         }
+        write(path, tensors, metadata, (name, type) -> storageType(name, type, floatStorage));
+    }
+
+    /**
+     * Writes {@code tensors} in map order without losing a bit: DOUBLE as F64, FLOAT and HALF as
+     * F32, BFLOAT16 as BF16, LONG as I64, INT as I32.
+     */
+    public static void writeLossless(
+            Path path, Map<String, INDArray> tensors, Map<String, String> metadata) {
+        write(
+                path,
+                tensors,
+                metadata,
+                (name, type) ->
+                        switch (type) {
+                            case DOUBLE -> DType.F64;
+                            case FLOAT, HALF -> DType.F32;
+                            case BFLOAT16 -> DType.BF16;
+                            default -> storageType(name, type, DType.F32);
+                        });
+    }
+
+    private static void write(
+            Path path,
+            Map<String, INDArray> tensors,
+            Map<String, String> metadata,
+            BiFunction<String, DataType, DType> storage) {
         List<TensorEntry> entries = new ArrayList<>();
         List<INDArray> arrays = new ArrayList<>();
         long offset = 0;
@@ -114,7 +143,7 @@ public final class SafeTensors {
                         "tensor name \"" + name + "\" is reserved or empty");
             }
             INDArray array = t.getValue();
-            DType dtype = storageType(name, array.dataType(), floatStorage);
+            DType dtype = storage.apply(name, array.dataType());
             long end = offset + array.length() * dtype.bytes();
             entries.add(new TensorEntry(name, dtype, array.shape(), offset, end));
             arrays.add(array);
@@ -142,6 +171,7 @@ public final class SafeTensors {
         }
     }
 
+    /** Floating-point arrays as {@code floatStorage}, LONG as I64, INT as I32; others refused. */
     private static DType storageType(String name, DataType type, DType floatStorage) {
         return switch (type) {
             case DOUBLE, FLOAT, HALF, BFLOAT16 -> floatStorage;
