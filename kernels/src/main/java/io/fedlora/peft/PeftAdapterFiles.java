@@ -3,10 +3,12 @@ package io.fedlora.peft;
 import io.fedlora.lora.Adapter;
 import io.fedlora.lora.LoraPair;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -109,7 +111,7 @@ public final class PeftAdapterFiles {
         Path configPath = dir.resolve(CONFIG_FILE);
         try {
             byte[] json = config.toJsonBytes();
-            AtomicFiles.write(configPath, ch -> ch.write(java.nio.ByteBuffer.wrap(json)));
+            AtomicFiles.write(configPath, ch -> ch.write(ByteBuffer.wrap(json)));
         } catch (IOException e) {
             throw new SafeTensorsFormatException(
                     configPath, "the file could not be written (" + e + ")", e);
@@ -239,7 +241,7 @@ public final class PeftAdapterFiles {
                     "module "
                             + module
                             + " has lora_A of shape "
-                            + java.util.Arrays.toString(a.shape())
+                            + Arrays.toString(a.shape())
                             + " but the config's r = "
                             + r
                             + " needs r × in");
@@ -250,7 +252,7 @@ public final class PeftAdapterFiles {
                     "module "
                             + module
                             + " has lora_B of shape "
-                            + java.util.Arrays.toString(b.shape())
+                            + Arrays.toString(b.shape())
                             + " but the config's r = "
                             + r
                             + " needs out × r");

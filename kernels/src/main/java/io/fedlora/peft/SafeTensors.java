@@ -2,6 +2,7 @@ package io.fedlora.peft;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -50,6 +51,12 @@ public final class SafeTensors {
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
     private static final int LENGTH_PREFIX_BYTES = 8;
+
+    /**
+     * The file is little-endian; on such machines ND4J's buffers can take its bytes as they are.
+     */
+    private static final boolean NATIVE_LITTLE_ENDIAN =
+            ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private SafeTensors() {}
 
@@ -162,7 +169,7 @@ public final class SafeTensors {
                         writeFully(ch, prefix);
                         writeFully(ch, ByteBuffer.wrap(header));
                         for (int i = 0; i < entries.size(); i++) {
-                            writeFully(ch, encode(arrays.get(i), entries.get(i).dtype()));
+                            writeTensor(ch, arrays.get(i), entries.get(i).dtype());
                         }
                     });
         } catch (IOException e) {
@@ -241,6 +248,17 @@ public final class SafeTensors {
         if (count == 0) {
             return Nd4j.create(targetType(e.dtype()), shape);
         }
+        DataType target = targetType(e.dtype());
+        if (e.dtype() != DType.BF16 && e.dtype() != DType.F16 && NATIVE_LITTLE_ENDIAN) {
+            // Same element type on disk and in memory: one copy from the file straight into the
+            // array's off-heap buffer, no Java array in between.
+            INDArray out = Nd4j.createUninitialized(target, shape, 'c');
+            ByteBuffer dst = nativeBytes(out, e.byteLength());
+            if (dst != null) {
+                readFully(ch, dst, dataStart + e.begin());
+                return out;
+            }
+        }
         MappedByteBuffer mapped =
                 ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.byteLength());
         ByteBuffer bytes = mapped.order(ByteOrder.LITTLE_ENDIAN);
@@ -294,36 +312,55 @@ public final class SafeTensors {
         };
     }
 
-    /** The array's elements in row-major order, little-endian, as {@code dtype}. */
-    private static ByteBuffer encode(INDArray array, DType dtype) {
-        int n = Math.toIntExact(array.length());
-        ByteBuffer out =
-                ByteBuffer.allocate(Math.multiplyExact(n, dtype.bytes()))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-        if (n == 0) {
-            return out;
+    /** Appends the array's elements in row-major order, little-endian, as {@code dtype}. */
+    private static void writeTensor(FileChannel ch, INDArray array, DType dtype)
+            throws IOException {
+        long bytes = array.length() * dtype.bytes();
+        if (bytes == 0) {
+            return;
         }
+        DataType memoryType = targetType(dtype);
         // dup('c') gives a dense row-major copy, so a view never leaks its parent's buffer.
+        INDArray dense = array.castTo(memoryType).dup('c');
+        if (dtype != DType.BF16 && NATIVE_LITTLE_ENDIAN) {
+            ByteBuffer src = nativeBytes(dense, bytes);
+            if (src != null) {
+                writeFully(ch, src);
+                // The buffer views off-heap memory that dense owns: keep dense alive until written.
+                Reference.reachabilityFence(dense);
+                return;
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
-            case F32 -> out.asFloatBuffer().put(contiguous(array, DataType.FLOAT).asFloat());
-            case F64 -> out.asDoubleBuffer().put(contiguous(array, DataType.DOUBLE).asDouble());
+            case F32 -> out.asFloatBuffer().put(dense.data().asFloat());
+            case F64 -> out.asDoubleBuffer().put(dense.data().asDouble());
             case BF16 -> {
-                float[] v = contiguous(array, DataType.FLOAT).asFloat();
                 ShortBuffer s = out.asShortBuffer();
-                for (float f : v) {
+                for (float f : dense.data().asFloat()) {
                     s.put(HalfFloats.floatToBf16(f));
                 }
             }
-            case I64 -> out.asLongBuffer().put(contiguous(array, DataType.LONG).asLong());
-            case I32 -> out.asIntBuffer().put(contiguous(array, DataType.INT).asInt());
+            case I64 -> out.asLongBuffer().put(dense.data().asLong());
+            case I32 -> out.asIntBuffer().put(dense.data().asInt());
             default -> throw new IllegalStateException("no encoder for " + dtype);
         }
-        return out;
+        writeFully(ch, out);
     }
 
-    private static org.nd4j.linalg.api.buffer.DataBuffer contiguous(INDArray array, DataType type) {
-        INDArray dense = array.castTo(type).dup('c');
-        return dense.data();
+    /**
+     * The first {@code byteLength} bytes of a dense array's own off-heap buffer as a direct
+     * ByteBuffer, or null if ND4J does not expose it with at least that capacity.
+     */
+    private static ByteBuffer nativeBytes(INDArray dense, long byteLength) {
+        if (byteLength > Integer.MAX_VALUE || dense.data().offset() != 0) {
+            return null;
+        }
+        ByteBuffer nio = dense.data().asNio();
+        if (nio == null || !nio.isDirect() || nio.capacity() < byteLength) {
+            return null;
+        }
+        return nio.duplicate().position(0).limit((int) byteLength);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer dst, long position)
