@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class SafeTensorsTest {
 
@@ -106,6 +107,23 @@ class SafeTensorsTest {
                 IndependentSafeTensorsReader.parse(file).tensors().get("f");
         for (int i = 0; i < 6; i++) {
             assertEquals(Float.floatToRawIntBits(i + 1f), f.floatBits(i));
+        }
+    }
+
+    @Test
+    void shouldWriteARowSliceViewWithoutItsParent() throws IOException {
+        INDArray base = Nd4j.create(new double[] {1, 2, 3, 4, 5, 6}, new long[] {3, 2}, 'c');
+        INDArray middleRows = base.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+        Path file = dir.resolve("slice.safetensors");
+
+        SafeTensors.write(file, Map.of("s", middleRows), Map.of(), DType.F64);
+
+        IndependentSafeTensorsReader.Raw s =
+                IndependentSafeTensorsReader.parse(file).tensors().get("s");
+        assertArrayEquals(new long[] {2, 2}, s.shape());
+        assertEquals(32, s.bytes().length);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Double.doubleToRawLongBits(i + 3.0), s.longAt(i));
         }
     }
 
