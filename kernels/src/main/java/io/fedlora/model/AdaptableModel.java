@@ -36,6 +36,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * copies it and never writes into it during LoRA fine-tuning ({@code modules_to_save} train on
  * private copies). Full training and merging write into the base, so they are refused on a shared
  * base.
+ *
+ * <p>A model caches activations between its forward and backward passes, so one instance serves one
+ * thread at a time; concurrent clients each build their own model over the shared base.
  */
 public abstract class AdaptableModel implements TrainableModel {
 
