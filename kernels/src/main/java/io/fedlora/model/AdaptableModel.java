@@ -83,7 +83,7 @@ public abstract class AdaptableModel implements TrainableModel {
                 p.grad();
             }
         }
-        try (MemoryWorkspace ws = openStepWorkspace()) {
+        try (MemoryWorkspace ws = openStepWorkspace(TRAIN_WORKSPACE)) {
             INDArray logits = forward(batch.inputs(), Pass.train(batch.size(), rng));
             SoftmaxCrossEntropy.Result r =
                     SoftmaxCrossEntropy.compute(logits, batch.targets(), true);
@@ -94,7 +94,7 @@ public abstract class AdaptableModel implements TrainableModel {
 
     @Override
     public EvalStats evaluate(Batch batch) {
-        try (MemoryWorkspace ws = openStepWorkspace()) {
+        try (MemoryWorkspace ws = openStepWorkspace(EVAL_WORKSPACE)) {
             INDArray logits = forward(batch.inputs(), Pass.eval(batch.size()));
             SoftmaxCrossEntropy.Result r =
                     SoftmaxCrossEntropy.compute(logits, batch.targets(), false);
@@ -105,12 +105,17 @@ public abstract class AdaptableModel implements TrainableModel {
     /**
      * Every activation of a step lives only during the step. Allocating them in a workspace that is
      * reused from step to step avoids ND4J's per-array allocation and deallocation cost, which for
-     * these small models is larger than the arithmetic. Workspaces are per thread, so concurrent
-     * clients on different threads do not share one.
+     * these small models is larger than the arithmetic. The workspace takes the size of the first
+     * step on its thread; a later, larger batch allocates its excess normally (so one huge
+     * evaluation batch does not pin its memory). Training and evaluation have their own, as their
+     * batch sizes differ. Workspaces are per thread, so concurrent clients never share one.
      */
-    private static MemoryWorkspace openStepWorkspace() {
-        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "fedlora-step");
+    private static MemoryWorkspace openStepWorkspace(String id) {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, id);
     }
+
+    private static final String TRAIN_WORKSPACE = "fedlora-train-step";
+    private static final String EVAL_WORKSPACE = "fedlora-eval-step";
 
     private static final WorkspaceConfiguration STEP_WORKSPACE =
             WorkspaceConfiguration.builder()
@@ -119,7 +124,7 @@ public abstract class AdaptableModel implements TrainableModel {
                     .policyAllocation(AllocationPolicy.OVERALLOCATE)
                     .overallocationLimit(0.25)
                     .policyReset(ResetPolicy.BLOCK_LEFT)
-                    .policySpill(SpillPolicy.REALLOCATE)
+                    .policySpill(SpillPolicy.EXTERNAL)
                     .build();
 
     /** Linear modules by dotted name, in model order. Unmodifiable. */
