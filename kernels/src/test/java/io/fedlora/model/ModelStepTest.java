@@ -58,6 +58,21 @@ class ModelStepTest {
     }
 
     @Test
+    void shouldRejectImagesOfTheWrongSizeOrTargetCount() {
+        VitClassifier m = VitClassifier.seeded(VIT, 34);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> m.evaluate(new Batch(Nd4j.zeros(DataType.FLOAT, 2, 15), new int[2])));
+        assertEquals("expected images [b, 16], got [2, 15]", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> m.evaluate(new Batch(Nd4j.zeros(DataType.FLOAT, 2, 16), new int[3])));
+        assertEquals("targets has 3 entries for 2 predictions", e.getMessage());
+    }
+
+    @Test
     void shouldLowerTheLossWithPlainGradientSteps() {
         Random rng = new Random(33);
         CharDecoder m = CharDecoder.seeded(DECODER, 33);
