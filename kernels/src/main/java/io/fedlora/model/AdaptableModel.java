@@ -17,7 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The part every fedlora model shares: its linear modules by dotted name, LoRA injection by
@@ -29,6 +36,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * copies it and never writes into it during LoRA fine-tuning ({@code modules_to_save} train on
  * private copies). Full training and merging write into the base, so they are refused on a shared
  * base.
+ *
+ * <p>A model caches activations between its forward and backward passes, so one instance serves one
+ * thread at a time; concurrent clients each build their own model over the shared base.
  */
 public abstract class AdaptableModel implements TrainableModel {
 
@@ -67,18 +77,55 @@ public abstract class AdaptableModel implements TrainableModel {
 
     @Override
     public double forwardBackward(Batch batch, Random rng) {
-        INDArray logits = forward(batch.inputs(), Pass.train(batch.size(), rng));
-        SoftmaxCrossEntropy.Result r = SoftmaxCrossEntropy.compute(logits, batch.targets(), true);
-        backward(r.gradient());
-        return r.meanLoss();
+        // Gradients outlive the step, so they must exist before the step's workspace opens.
+        for (Parameter p : parameters()) {
+            if (p.trainable()) {
+                p.grad();
+            }
+        }
+        try (MemoryWorkspace ws = openStepWorkspace(TRAIN_WORKSPACE)) {
+            INDArray logits = forward(batch.inputs(), Pass.train(batch.size(), rng));
+            SoftmaxCrossEntropy.Result r =
+                    SoftmaxCrossEntropy.compute(logits, batch.targets(), true);
+            backward(r.gradient());
+            return r.meanLoss();
+        }
     }
 
     @Override
     public EvalStats evaluate(Batch batch) {
-        INDArray logits = forward(batch.inputs(), Pass.eval(batch.size()));
-        SoftmaxCrossEntropy.Result r = SoftmaxCrossEntropy.compute(logits, batch.targets(), false);
-        return new EvalStats(r.lossSum(), r.correct(), batch.targets().length);
+        try (MemoryWorkspace ws = openStepWorkspace(EVAL_WORKSPACE)) {
+            INDArray logits = forward(batch.inputs(), Pass.eval(batch.size()));
+            SoftmaxCrossEntropy.Result r =
+                    SoftmaxCrossEntropy.compute(logits, batch.targets(), false);
+            return new EvalStats(r.lossSum(), r.correct(), batch.targets().length);
+        }
     }
+
+    /**
+     * Every activation of a step lives only during the step. Allocating them in a workspace that is
+     * reused from step to step avoids ND4J's per-array allocation and deallocation cost, which for
+     * these small models is larger than the arithmetic. The workspace takes the size of the first
+     * step on its thread; a later, larger batch allocates its excess normally (so one huge
+     * evaluation batch does not pin its memory). Training and evaluation have their own, as their
+     * batch sizes differ. Workspaces are per thread, so concurrent clients never share one.
+     */
+    private static MemoryWorkspace openStepWorkspace(String id) {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, id);
+    }
+
+    private static final String TRAIN_WORKSPACE = "fedlora-train-step";
+    private static final String EVAL_WORKSPACE = "fedlora-eval-step";
+
+    private static final WorkspaceConfiguration STEP_WORKSPACE =
+            WorkspaceConfiguration.builder()
+                    .initialSize(0)
+                    .policyLearning(LearningPolicy.FIRST_LOOP)
+                    .policyAllocation(AllocationPolicy.OVERALLOCATE)
+                    .overallocationLimit(0.25)
+                    .policyReset(ResetPolicy.BLOCK_LEFT)
+                    .policySpill(SpillPolicy.EXTERNAL)
+                    .build();
 
     /** Linear modules by dotted name, in model order. Unmodifiable. */
     public Map<String, LoraLinear> linears() {

@@ -71,7 +71,7 @@ public final class CharDecoder extends AdaptableModel {
     protected INDArray forward(INDArray ids, Pass pass) {
         if (ids.rank() != 2) {
             throw new IllegalArgumentException(
-                    "expected token ids [b, seq], got " + ids.shapeInfoToString());
+                    "expected token ids [b, seq], got " + java.util.Arrays.toString(ids.shape()));
         }
         INDArray x = posEmbed.forward(tokEmbed.forward(ids, pass), pass);
         for (TransformerBlock b : blocks) {

@@ -56,7 +56,7 @@ public final class LoraLinear {
                             + ".bias must be [1, "
                             + weight.rows()
                             + "], got "
-                            + bias.shapeInfoToString());
+                            + java.util.Arrays.toString(bias.shape()));
         }
         this.weight = new Parameter(name + ".weight", weight, false);
         this.bias = bias == null ? null : new Parameter(name + ".bias", bias, false);
@@ -208,7 +208,7 @@ public final class LoraLinear {
                             + " expects input [n, "
                             + inFeatures()
                             + "], got "
-                            + x.shapeInfoToString());
+                            + java.util.Arrays.toString(x.shape()));
         }
         INDArray y = Nd4j.gemm(x, weight.value(), false, true);
         if (bias != null) {

@@ -2,6 +2,7 @@ package io.fedlora.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -31,6 +32,9 @@ public final class MultiHeadAttention {
     private INDArray probs;
     private int batch;
     private int seq;
+
+    // Additive causal mask [1, seq·seq] of the last sequence length seen.
+    private INDArray mask;
 
     public MultiHeadAttention(
             String name, WeightSource source, int dim, int heads, boolean causal) {
@@ -138,12 +142,19 @@ public final class MultiHeadAttention {
     }
 
     private INDArray causalMask(int s, INDArray like) {
+        if (mask != null && mask.columns() == (long) s * s && mask.dataType() == like.dataType()) {
+            return mask;
+        }
         float[] m = new float[s * s];
         for (int i = 0; i < s; i++) {
             for (int j = i + 1; j < s; j++) {
                 m[i * s + j] = -1e9f;
             }
         }
-        return Nd4j.create(m, new long[] {1, (long) s * s}).castTo(like.dataType());
+        // Kept across steps, so it must not live in a step's workspace.
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            mask = Nd4j.create(m, new long[] {1, (long) s * s}).castTo(like.dataType());
+        }
+        return mask;
     }
 }

@@ -42,7 +42,10 @@ public final class PatchEmbedding {
     public INDArray forward(INDArray images, Pass pass) {
         if (images.rank() != 2 || images.columns() != (long) side * side) {
             throw new IllegalArgumentException(
-                    "expected images [b, " + side * side + "], got " + images.shapeInfoToString());
+                    "expected images [b, "
+                            + side * side
+                            + "], got "
+                            + java.util.Arrays.toString(images.shape()));
         }
         int b = (int) images.rows();
         int g = side / patch;

@@ -42,10 +42,10 @@ public final class SoftmaxCrossEntropy {
         // Σ_i (logSumExp_i − shifted_i[target_i])
         double lossSum =
                 logSum.sumNumber().doubleValue() - shifted.mul(onehot).sumNumber().doubleValue();
-        INDArray predicted = logits.argMax(1);
+        long[] predicted = logits.argMax(1).toLongVector();
         long correct = 0;
         for (int i = 0; i < n; i++) {
-            if (predicted.getInt(i) == targets[i]) {
+            if (predicted[i] == targets[i]) {
                 correct++;
             }
         }

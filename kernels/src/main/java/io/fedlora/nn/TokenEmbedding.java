@@ -32,9 +32,9 @@ public final class TokenEmbedding {
         int vocab = (int) table.value().rows();
         long n = ids.length();
         float[] hot = new float[(int) (n * vocab)];
-        INDArray flat = ids.reshape(n);
+        double[] flat = ids.reshape(n).toDoubleVector();
         for (int i = 0; i < n; i++) {
-            double v = flat.getDouble(i);
+            double v = flat[i];
             int id = (int) v;
             if (id != v || id < 0 || id >= vocab) {
                 throw new IllegalArgumentException(
