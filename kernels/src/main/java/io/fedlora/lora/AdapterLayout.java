@@ -188,8 +188,8 @@ public record AdapterLayout(
         if (x.isEmpty()) {
             return offset;
         }
-        // reshape of a view may alias; toFloatVector copies, so the source is never shared.
-        float[] values = x.castTo(DataType.FLOAT).reshape('c', x.length()).toFloatVector();
+        // dup('c') gives C order whatever the source's order or view offsets.
+        float[] values = x.castTo(DataType.FLOAT).dup('c').reshape(x.length()).toFloatVector();
         System.arraycopy(values, 0, flat, offset, values.length);
         return offset + values.length;
     }

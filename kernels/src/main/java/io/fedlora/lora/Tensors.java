@@ -1,6 +1,5 @@
 package io.fedlora.lora;
 
-import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Small INDArray checks shared by the adapter algebra. */
@@ -39,9 +38,5 @@ final class Tensors {
         }
         double norm = x.norm2Number().doubleValue();
         return norm * norm;
-    }
-
-    static boolean sameShape(INDArray x, INDArray y) {
-        return Arrays.equals(x.shape(), y.shape());
     }
 }
