@@ -54,6 +54,25 @@ class AdapterLayoutTest {
     }
 
     @Test
+    void shouldFlattenFortranOrderAndViewsInCOrder() {
+        Adapter x = randomAdapter(46, DataType.FLOAT, 2, 4, SHAPES);
+        java.util.Map<String, LoraPair> others = new java.util.LinkedHashMap<>();
+        x.modules()
+                .forEach(
+                        (name, p) ->
+                                others.put(
+                                        name,
+                                        new LoraPair(
+                                                p.a().dup('f'),
+                                                // a transposed view of a transposed copy: same
+                                                // values
+                                                p.b().transpose().dup().transpose())));
+        Adapter y = new Adapter(others, 2, 4, x.targetModules(), x.modulesToSave());
+
+        assertArrayEquals(x.layout().flatten(x), y.layout().flatten(y));
+    }
+
+    @Test
     void shouldRejectBuffersAndAdaptersOfAnotherLayout() {
         Adapter x = randomAdapter(43, DataType.FLOAT, 3, 6, SHAPES);
         AdapterLayout layout = x.layout();
