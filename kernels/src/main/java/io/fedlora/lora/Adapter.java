@@ -103,6 +103,83 @@ public final class Adapter {
         return modulesToSave;
     }
 
+    /** Names, shapes, rank and alpha of this adapter, without its numbers. */
+    public AdapterLayout layout() {
+        return AdapterLayout.of(this);
+    }
+
+    /** The dense update {@code scale() · B · A} of one module, {@code out × in}. */
+    public INDArray deltaW(String module) {
+        return module(module).deltaW(scale());
+    }
+
+    /**
+     * Every tensor (factors and saved modules) multiplied by {@code c}. Note that each module's
+     * {@code ΔW} is multiplied by {@code c²}.
+     */
+    public Adapter scale(double c) {
+        return AdapterSums.weightedSum(List.of(this), new double[] {c});
+    }
+
+    /**
+     * Element-wise sum of every tensor with {@code other}'s; the layouts must match.
+     *
+     * @throws IllegalArgumentException naming the module when they do not
+     */
+    public Adapter plus(Adapter other) {
+        return AdapterSums.weightedSum(List.of(this, other), new double[] {1, 1});
+    }
+
+    /**
+     * The first {@code k} rank components of every module (nested ranks, HetLoRA's per-client
+     * truncation). Alpha becomes {@code alpha·k/r} so that the scale {@code alpha/r} is unchanged
+     * and each module's {@code ΔW} is exactly the sum of its first k components {@code
+     * scale·b_j·a_jᵀ}. Saved modules are kept as they are.
+     */
+    public Adapter truncate(int k) {
+        if (k < 1 || k > rank) {
+            throw new IllegalArgumentException(
+                    "cannot truncate a rank-" + rank + " adapter to rank " + k);
+        }
+        Map<String, LoraPair> truncated = new LinkedHashMap<>();
+        modules.forEach((name, pair) -> truncated.put(name, pair.truncate(k)));
+        return new Adapter(truncated, k, alpha * k / rank, targetModules, modulesToSave);
+    }
+
+    /**
+     * Every module grown to rank {@code k ≥ r} with zero components. Alpha becomes {@code
+     * alpha·k/r}, keeping the scale, so every module's {@code ΔW} is unchanged.
+     */
+    public Adapter zeroPad(int k) {
+        if (k < rank) {
+            throw new IllegalArgumentException(
+                    "cannot zero-pad a rank-" + rank + " adapter to the smaller rank " + k);
+        }
+        Map<String, LoraPair> padded = new LinkedHashMap<>();
+        modules.forEach((name, pair) -> padded.put(name, pair.zeroPad(k)));
+        return new Adapter(padded, k, alpha * k / rank, targetModules, modulesToSave);
+    }
+
+    /** Frobenius norms of every module's factors and update, and of the whole adapter. */
+    public AdapterNorms norms() {
+        return AdapterNorms.of(this);
+    }
+
+    /** True when no factor and no saved tensor holds a NaN or an infinity. */
+    public boolean allFinite() {
+        for (LoraPair pair : modules.values()) {
+            if (!pair.allFinite()) {
+                return false;
+            }
+        }
+        for (INDArray saved : modulesToSave.values()) {
+            if (!Tensors.allFinite(saved)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         return "Adapter[r="
