@@ -51,6 +51,11 @@ public final class MessageCodec {
                 };
     }
 
+    /** The wire protocol version this codec writes and accepts. */
+    public int protocolVersion() {
+        return Message.PROTOCOL_VERSION;
+    }
+
     public int maxMessageBytes() {
         return maxMessageBytes;
     }
