@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.agrona.DirectBuffer;
@@ -55,6 +56,19 @@ public final class TransferReceiver implements Agent, FragmentHandler {
     private final long timeoutNs;
     private final int fragmentLimit;
     private final Map<Key, Partial> partials = new HashMap<>();
+
+    /**
+     * Transfers dropped recently: their later chunks are ignored quietly, so one bad transfer
+     * counts once. Bounded, oldest forgotten first.
+     */
+    private final Map<Key, Boolean> abandoned =
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
+                    return size() > 1024;
+                }
+            };
+
     private final ByteBuffer header =
             ByteBuffer.allocateDirect(ChunkHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     private final int protocolVersion;
@@ -178,6 +192,9 @@ public final class TransferReceiver implements Agent, FragmentHandler {
         Key key = new Key(session, transferId);
         Partial p = partials.get(key);
         String what = "transfer " + transferId;
+        if (p == null && chunkOffset != 0 && abandoned.containsKey(key)) {
+            return; // the rest of a transfer already dropped and counted
+        }
 
         if (total <= 0 || total > maxMessageBytes) {
             abandon(key, p);
@@ -196,6 +213,7 @@ public final class TransferReceiver implements Agent, FragmentHandler {
                         what + " restarted before it was complete");
             }
             if (pendingBytes + total > maxPendingBytes) {
+                abandoned.put(key, Boolean.TRUE);
                 drops.drop(
                         DropReason.OVERSIZED,
                         session,
@@ -206,6 +224,7 @@ public final class TransferReceiver implements Agent, FragmentHandler {
             partials.put(key, p);
             pendingBytes += total;
         } else if (p == null) {
+            abandoned.put(key, Boolean.TRUE);
             drops.drop(
                     DropReason.MISSING_CHUNK,
                     session,
@@ -262,6 +281,7 @@ public final class TransferReceiver implements Agent, FragmentHandler {
     }
 
     private void abandon(Key key, Partial p) {
+        abandoned.put(key, Boolean.TRUE);
         if (p != null) {
             partials.remove(key);
             pendingBytes -= p.data.limit();
