@@ -32,6 +32,11 @@ final class Loopback implements AutoCloseable {
     final AgentRunner runner;
 
     Loopback(Path dir, boolean ipc, int port) {
+        this(dir, ipc, port, null);
+    }
+
+    /** With {@code peerEndpoint}, publishes to that endpoint instead of to itself. */
+    Loopback(Path dir, boolean ipc, int port, String peerEndpoint) {
         ctx =
                 new TransportContext()
                         .aeronDirectoryName(dir.resolve("aeron").toString())
@@ -45,7 +50,8 @@ final class Loopback implements AutoCloseable {
         codec = new MessageCodec(ctx.maxMessageBytes());
         String channel = ipc ? ctx.ipcChannel() : ctx.udpChannel("localhost:" + port);
         subscription = node.aeron().addSubscription(channel, STREAM);
-        publication = node.aeron().addExclusivePublication(channel, STREAM);
+        String out = peerEndpoint == null ? channel : ctx.udpChannel(peerEndpoint);
+        publication = node.aeron().addExclusivePublication(out, STREAM);
         receiver =
                 TransferReceiver.forMessages(
                         subscription, codec, drops, ctx, (m, session) -> received.add(m));

@@ -82,7 +82,7 @@ public final class AdapterAssertions {
                                     what + "[" + i + "] " + ev[i] + " vs " + av[i]);
                     case INT8 ->
                             assertTrue(
-                                    Math.abs(av[i] - ev[i]) <= maxAbs / 254 * (1 + 1e-5),
+                                    Math.abs(av[i] - ev[i]) <= maxAbs / 254 * (1 + 1e-4),
                                     what + "[" + i + "] " + ev[i] + " vs " + av[i]);
                 }
             }
