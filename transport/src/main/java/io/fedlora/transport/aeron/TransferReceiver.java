@@ -316,6 +316,10 @@ public final class TransferReceiver implements Agent, FragmentHandler {
         return partials.size();
     }
 
+    public Subscription subscription() {
+        return subscription;
+    }
+
     public DropCounters drops() {
         return drops;
     }
