@@ -92,14 +92,14 @@ public final class TransportBench {
             WireOutput out = codec.newOutput();
             codec.encode(message, out);
             ByteBuffer frame = out.written();
-            results.addAll(codecFigures(codec, message, out, frame, mib, reps, json));
+            results.addAll(codecFigures(codec, message, out, frame, mib, reps));
             ByteBuffer direct = ByteBuffer.allocateDirect(frame.remaining());
             direct.put(frame.duplicate()).flip();
-            results.add(aeron(work, "aeron-udp", direct, mib, reps, json));
-            results.add(aeron(work, "aeron-ipc", direct, mib, reps, json));
+            results.add(aeron(work, "aeron-udp", direct, mib, reps));
+            results.add(aeron(work, "aeron-ipc", direct, mib, reps));
             byte[] heap = new byte[frame.remaining()];
             frame.duplicate().get(heap);
-            results.add(grpc(heap, mib, reps, json));
+            results.add(grpc(heap, mib, reps));
         }
         if (json) {
             StringBuilder sb = new StringBuilder("[");
@@ -164,8 +164,7 @@ public final class TransportBench {
             WireOutput out,
             ByteBuffer frame,
             int mib,
-            int reps,
-            boolean json) {
+            int reps) {
         long bytes = frame.remaining();
         ByteBuffer src = ByteBuffer.allocateDirect((int) bytes);
         src.put(frame.duplicate()).flip();
@@ -188,7 +187,7 @@ public final class TransportBench {
                 memcpy = Math.max(memcpy, bytes / (double) (t3 - t2));
             }
         }
-        progress(json, "codec " + mib + " MiB done");
+        progress("codec " + mib + " MiB done");
         return List.of(
                 new Result("kryo-encode", mib, encode),
                 new Result("kryo-decode", mib, decode),
@@ -205,8 +204,7 @@ public final class TransportBench {
     /**
      * Best of {@code reps} transfers (after one warm-up) to a peer JVM, acknowledged per transfer.
      */
-    private static Result aeron(
-            Path work, String kind, ByteBuffer frame, int mib, int reps, boolean json)
+    private static Result aeron(Path work, String kind, ByteBuffer frame, int mib, int reps)
             throws Exception {
         boolean ipc = kind.equals("aeron-ipc");
         String ownDir = work.resolve(kind + "-self").toString();
@@ -257,7 +255,7 @@ public final class TransportBench {
                     best = Math.max(best, frame.remaining() / (double) t);
                 }
             }
-            progress(json, kind + " " + mib + " MiB done");
+            progress(kind + " " + mib + " MiB done");
             return new Result(kind, mib, best);
         } finally {
             stopPeer(peer);
@@ -265,7 +263,7 @@ public final class TransportBench {
         }
     }
 
-    private static Result grpc(byte[] payload, int mib, int reps, boolean json) throws Exception {
+    private static Result grpc(byte[] payload, int mib, int reps) throws Exception {
         Process peer = startPeer("grpc", String.valueOf(GRPC_PORT));
         ManagedChannel channel = GrpcBaseline.connect(GRPC_PORT);
         try {
@@ -278,7 +276,7 @@ public final class TransportBench {
                     best = Math.max(best, payload.length / (double) t);
                 }
             }
-            progress(json, "grpc " + mib + " MiB done");
+            progress("grpc " + mib + " MiB done");
             return new Result("grpc", mib, best);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -286,7 +284,8 @@ public final class TransportBench {
         }
     }
 
-    private static void progress(boolean json, String line) {
+    /** Progress goes to stderr, so stdout stays the table or the JSON array. */
+    private static void progress(String line) {
         System.err.println(line);
     }
 
