@@ -1,5 +1,6 @@
 package io.fedlora.transport.aeron;
 
+import com.typesafe.config.Config;
 import java.io.File;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +26,34 @@ public final class TransportContext {
     private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
     private long sendTimeoutNs = TimeUnit.SECONDS.toNanos(30);
     private int fragmentLimit = 64;
+
+    /**
+     * Reads the {@code fedlora.transport} block (keys documented in this module's {@code
+     * reference.conf}) and concludes the result; a wrong value names its key.
+     */
+    public static TransportContext fromConfig(Config config) {
+        Config c = config.getConfig("fedlora.transport");
+        TransportContext ctx = new TransportContext();
+        try {
+            String dir = c.getString("aeron-dir");
+            if (!dir.isBlank()) {
+                ctx.aeronDirectoryName(dir);
+            }
+            ctx.embeddedDriver(c.getBoolean("embedded-driver"))
+                    .mtuLength(c.getInt("mtu"))
+                    .termLength(Math.toIntExact(c.getBytes("term-length")))
+                    .socketBufferLength(Math.toIntExact(c.getBytes("socket-buffer")))
+                    .maxMessageBytes(Math.toIntExact(c.getBytes("max-message")))
+                    .maxPendingBytes(c.getBytes("max-pending"))
+                    .reassemblyTimeoutNs(c.getDuration("reassembly-timeout").toNanos())
+                    .sendTimeoutNs(c.getDuration("send-timeout").toNanos())
+                    .fragmentLimit(c.getInt("fragment-limit"));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    "fedlora.transport: a size does not fit in 2 GiB", e);
+        }
+        return ctx.conclude();
+    }
 
     /** Where the media driver keeps its files; unique per driver. */
     public TransportContext aeronDirectoryName(String dir) {
@@ -128,22 +157,19 @@ public final class TransportContext {
 
     /** Checks every setting; returns this. */
     public TransportContext conclude() {
-        require(
-                mtuLength >= 4096 && mtuLength <= 65504 && mtuLength % 32 == 0,
-                "mtuLength",
-                mtuLength);
+        require(mtuLength >= 4096 && mtuLength <= 65504 && mtuLength % 32 == 0, "mtu", mtuLength);
         require(
                 termLength >= 64 * 1024 && Integer.bitCount(termLength) == 1,
-                "termLength",
+                "term-length",
                 termLength);
-        require(socketBufferLength > 0, "socketBufferLength", socketBufferLength);
-        require(maxMessageBytes > 0, "maxMessageBytes", maxMessageBytes);
-        require(maxPendingBytes >= maxMessageBytes, "maxPendingBytes", maxPendingBytes);
-        require(reassemblyTimeoutNs > 0, "reassemblyTimeoutNs", reassemblyTimeoutNs);
-        require(sendTimeoutNs > 0, "sendTimeoutNs", sendTimeoutNs);
-        require(fragmentLimit > 0, "fragmentLimit", fragmentLimit);
+        require(socketBufferLength > 0, "socket-buffer", socketBufferLength);
+        require(maxMessageBytes > 0, "max-message", maxMessageBytes);
+        require(maxPendingBytes >= maxMessageBytes, "max-pending", maxPendingBytes);
+        require(reassemblyTimeoutNs > 0, "reassembly-timeout (ns)", reassemblyTimeoutNs);
+        require(sendTimeoutNs > 0, "send-timeout (ns)", sendTimeoutNs);
+        require(fragmentLimit > 0, "fragment-limit", fragmentLimit);
         if (aeronDirectoryName == null || aeronDirectoryName.isBlank()) {
-            throw new IllegalArgumentException("transport.aeronDirectoryName must be set");
+            throw new IllegalArgumentException("fedlora.transport.aeron-dir must be set");
         }
         return this;
     }
@@ -186,7 +212,8 @@ public final class TransportContext {
 
     private static void require(boolean ok, String field, long value) {
         if (!ok) {
-            throw new IllegalArgumentException("transport." + field + " is invalid: " + value);
+            throw new IllegalArgumentException(
+                    "fedlora.transport." + field + " is invalid: " + value);
         }
     }
 }
