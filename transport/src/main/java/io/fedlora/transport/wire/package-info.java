@@ -1,0 +1,2 @@
+/** Kryo registrations, the message codec and the Pekko serializer binding. */
+package io.fedlora.transport.wire;
