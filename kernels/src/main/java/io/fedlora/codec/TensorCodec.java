@@ -163,7 +163,7 @@ public enum TensorCodec {
             int n = Math.min(STEP, src.remaining());
             src.get(f, 0, n);
             for (int i = 0; i < n; i++) {
-                s[i] = toBf16(f[i]);
+                s[i] = HalfFloats.floatToBf16(f[i]);
             }
             out.put(s, 0, n);
         }
@@ -176,20 +176,10 @@ public enum TensorCodec {
             int n = Math.min(STEP, in.remaining());
             in.get(s, 0, n);
             for (int i = 0; i < n; i++) {
-                f[i] = Float.intBitsToFloat((s[i] & 0xFFFF) << 16);
+                f[i] = HalfFloats.bf16ToFloat(s[i]);
             }
             dst.put(f, 0, n);
         }
-    }
-
-    /** Rounds to the nearest bf16, ties to even; NaN stays a (quiet) NaN. */
-    static short toBf16(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        if ((bits & 0x7FFF_FFFF) > 0x7F80_0000) {
-            return (short) ((bits >>> 16) | 0x0040);
-        }
-        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
-        return (short) (rounded >>> 16);
     }
 
     private static void encodeInt8(FloatBuffer src, int rows, int cols, ByteBuffer out) {

@@ -1,5 +1,6 @@
 package io.fedlora.peft;
 
+import io.fedlora.codec.HalfFloats;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.ref.Reference;

@@ -104,7 +104,7 @@ class TensorCodecTest {
     }
 
     private static float bf16(float x) {
-        return Float.intBitsToFloat((TensorCodec.toBf16(x) & 0xFFFF) << 16);
+        return HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x));
     }
 
     @Test

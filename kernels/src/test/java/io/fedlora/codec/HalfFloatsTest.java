@@ -1,4 +1,4 @@
-package io.fedlora.peft;
+package io.fedlora.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.fedlora.peft;
+package io.fedlora.codec;
 
 /**
  * Conversions between float32 and the two 16-bit float formats of safetensors files: bfloat16 (the
