@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
@@ -30,6 +31,11 @@ final class AtomicFiles {
         Path temp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
         boolean moved = false;
         try {
+            // Temp files are created owner-only; models and adapters are meant to be shared
+            // like any file the user writes.
+            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (FileChannel ch =
                     FileChannel.open(
                             temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
