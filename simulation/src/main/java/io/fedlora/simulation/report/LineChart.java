@@ -29,7 +29,7 @@ public final class LineChart {
     static final int WIDTH = 720;
     static final int HEIGHT = 420;
     static final int LEFT = 70;
-    static final int RIGHT = 170;
+    static final int RIGHT = 200;
     static final int TOP = 40;
     static final int BOTTOM = 55;
     private static final String[] COLOURS = {
