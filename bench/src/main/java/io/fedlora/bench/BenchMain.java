@@ -83,10 +83,10 @@ public final class BenchMain {
             byParams.computeIfAbsent(key.toString().trim(), k -> new TreeMap<>())
                     .put(
                             method,
-                            new double[] {
-                                r.getPrimaryResult().getScore(),
-                                r.getPrimaryResult().getScoreError()
-                            });
+                            new Score(
+                                    r.getPrimaryResult().getScore(),
+                                    r.getPrimaryResult().getScoreError(),
+                                    r.getPrimaryResult().getScoreUnit()));
         }
         System.out.printf(Locale.ROOT, "%nratio = %s%n", c.meaning());
         for (Map.Entry<String, Map<String, Score>> group : byParams.entrySet()) {

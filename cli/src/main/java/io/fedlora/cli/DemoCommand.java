@@ -150,10 +150,7 @@ final class DemoCommand implements Callable<Integer> {
     private void plot(CentralisedFineTune.Result r) throws IOException {
         new LineChart("fedlora demo: training loss (moving mean of 20 steps)", "step", "loss")
                 .add("pre-train, plain", steps(r.pretrain()), movingMean(r.pretrain().losses()))
-                .add(
-                        "LoRA, shifted",
-                        steps(r.finetune()),
-                        movingMean(r.finetune().losses()))
+                .add("LoRA, shifted", steps(r.finetune()), movingMean(r.finetune().losses()))
                 .write(runDir.resolve("loss.svg"));
     }
 
