@@ -79,6 +79,11 @@ public final class LocalTrainer {
                     model.setActiveRank(1 + rng.nextInt(config.nestedRankMax()));
                 }
                 double loss = model.forwardBackward(batch, rng);
+                if (!Double.isFinite(loss)) {
+                    // Stop before a NaN reaches the optimiser state and every parameter.
+                    throw new IllegalStateException(
+                            "training loss became " + loss + " at step " + (step + 1));
+                }
                 if (config.proximalMu() > 0) {
                     loss += addProximalGradient(trainable, start, config.proximalMu());
                 }

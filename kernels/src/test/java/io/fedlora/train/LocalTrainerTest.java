@@ -150,6 +150,23 @@ class LocalTrainerTest {
     }
 
     @Test
+    void shouldStopBeforeANonFiniteLossReachesTheParameters() {
+        SoftmaxRegression model = new SoftmaxRegression(4, 3, 1);
+        model.weight.value().putScalar(0, 0, Double.NaN);
+        double before = model.bias.value().sumNumber().doubleValue();
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                LocalTrainer.train(
+                                        model,
+                                        blobs(30, 1),
+                                        new TrainConfig().batchSize(30).localSteps(3)));
+        assertEquals("training loss became NaN at step 1", e.getMessage());
+        assertEquals(before, model.bias.value().sumNumber().doubleValue(), "no update applied");
+    }
+
+    @Test
     void shouldRejectInvalidConfigsAndEmptyData() {
         assertThrows(
                 IllegalArgumentException.class,
