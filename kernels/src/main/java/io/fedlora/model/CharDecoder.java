@@ -1,12 +1,11 @@
 package io.fedlora.model;
 
-import io.fedlora.nn.LayerNorm;
 import io.fedlora.nn.LoraLinear;
 import io.fedlora.nn.Parameter;
 import io.fedlora.nn.Pass;
 import io.fedlora.nn.PositionalEmbedding;
 import io.fedlora.nn.TokenEmbedding;
-import io.fedlora.nn.TransformerBlock;
+import io.fedlora.nn.TransformerStack;
 import io.fedlora.nn.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,7 @@ public final class CharDecoder extends AdaptableModel {
 
     private final TokenEmbedding tokEmbed;
     private final PositionalEmbedding posEmbed;
-    private final List<TransformerBlock> blocks = new ArrayList<>();
-    private final LayerNorm norm;
+    private final TransformerStack trunk;
     private final LoraLinear head;
 
     /** Builds the model from {@code source}: seeded fresh weights or a shared base state. */
@@ -36,20 +34,17 @@ public final class CharDecoder extends AdaptableModel {
         super(source);
         tokEmbed = new TokenEmbedding("tok_embed", source, cfg.vocab(), cfg.dim());
         posEmbed = new PositionalEmbedding("pos_embed", source, cfg.maxSeq(), cfg.dim());
-        for (int i = 0; i < cfg.blocks(); i++) {
-            blocks.add(
-                    new TransformerBlock(
-                            "blocks." + i,
-                            source,
-                            cfg.dim(),
-                            cfg.heads(),
-                            cfg.dim() * cfg.mlpRatio(),
-                            true));
-        }
-        norm = new LayerNorm("norm", source, cfg.dim());
+        trunk =
+                new TransformerStack(
+                        source,
+                        cfg.blocks(),
+                        cfg.dim(),
+                        cfg.heads(),
+                        cfg.dim() * cfg.mlpRatio(),
+                        true);
         head = LoraLinear.create("head", source, cfg.dim(), cfg.vocab(), true);
         List<LoraLinear> ls = new ArrayList<>();
-        blocks.forEach(b -> ls.addAll(b.linears()));
+        ls.addAll(trunk.linears());
         ls.add(head);
         registerLinears(ls);
     }
@@ -74,18 +69,12 @@ public final class CharDecoder extends AdaptableModel {
                     "expected token ids [b, seq], got " + java.util.Arrays.toString(ids.shape()));
         }
         INDArray x = posEmbed.forward(tokEmbed.forward(ids, pass), pass);
-        for (TransformerBlock b : blocks) {
-            x = b.forward(x, pass);
-        }
-        return head.forward(norm.forward(x, pass), pass);
+        return head.forward(trunk.forward(x, pass), pass);
     }
 
     @Override
     protected void backward(INDArray dLogits) {
-        INDArray dx = norm.backward(head.backward(dLogits));
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(dx);
-        }
+        INDArray dx = trunk.backward(head.backward(dLogits));
         posEmbed.backward(dx);
         tokEmbed.backward(dx);
     }
@@ -94,8 +83,7 @@ public final class CharDecoder extends AdaptableModel {
     protected List<Parameter> collectParameters() {
         List<Parameter> ps = new ArrayList<>(tokEmbed.parameters());
         ps.addAll(posEmbed.parameters());
-        blocks.forEach(b -> ps.addAll(b.parameters()));
-        ps.addAll(norm.parameters());
+        ps.addAll(trunk.parameters());
         ps.addAll(head.parameters());
         return ps;
     }

@@ -1,13 +1,12 @@
 package io.fedlora.model;
 
-import io.fedlora.nn.LayerNorm;
 import io.fedlora.nn.LoraLinear;
 import io.fedlora.nn.MeanPool;
 import io.fedlora.nn.Parameter;
 import io.fedlora.nn.Pass;
 import io.fedlora.nn.PatchEmbedding;
 import io.fedlora.nn.PositionalEmbedding;
-import io.fedlora.nn.TransformerBlock;
+import io.fedlora.nn.TransformerStack;
 import io.fedlora.nn.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +27,7 @@ public final class VitClassifier extends AdaptableModel {
 
     private final PatchEmbedding patchEmbed;
     private final PositionalEmbedding posEmbed;
-    private final List<TransformerBlock> blocks = new ArrayList<>();
-    private final LayerNorm norm;
+    private final TransformerStack trunk;
     private final MeanPool pool = new MeanPool();
     private final LoraLinear head;
 
@@ -39,21 +37,18 @@ public final class VitClassifier extends AdaptableModel {
         patchEmbed =
                 new PatchEmbedding("patch_embed", source, cfg.imageSide(), cfg.patch(), cfg.dim());
         posEmbed = new PositionalEmbedding("pos_embed", source, cfg.tokens(), cfg.dim());
-        for (int i = 0; i < cfg.blocks(); i++) {
-            blocks.add(
-                    new TransformerBlock(
-                            "blocks." + i,
-                            source,
-                            cfg.dim(),
-                            cfg.heads(),
-                            cfg.dim() * cfg.mlpRatio(),
-                            false));
-        }
-        norm = new LayerNorm("norm", source, cfg.dim());
+        trunk =
+                new TransformerStack(
+                        source,
+                        cfg.blocks(),
+                        cfg.dim(),
+                        cfg.heads(),
+                        cfg.dim() * cfg.mlpRatio(),
+                        false);
         head = LoraLinear.create("head", source, cfg.dim(), cfg.classes(), true);
         List<LoraLinear> ls = new ArrayList<>();
         ls.add(patchEmbed.linear());
-        blocks.forEach(b -> ls.addAll(b.linears()));
+        ls.addAll(trunk.linears());
         ls.add(head);
         registerLinears(ls);
     }
@@ -74,18 +69,12 @@ public final class VitClassifier extends AdaptableModel {
     @Override
     protected INDArray forward(INDArray images, Pass pass) {
         INDArray x = posEmbed.forward(patchEmbed.forward(images, pass), pass);
-        for (TransformerBlock b : blocks) {
-            x = b.forward(x, pass);
-        }
-        return head.forward(pool.forward(norm.forward(x, pass), pass), pass);
+        return head.forward(pool.forward(trunk.forward(x, pass), pass), pass);
     }
 
     @Override
     protected void backward(INDArray dLogits) {
-        INDArray dx = norm.backward(pool.backward(head.backward(dLogits)));
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            dx = blocks.get(i).backward(dx);
-        }
+        INDArray dx = trunk.backward(pool.backward(head.backward(dLogits)));
         posEmbed.backward(dx);
         patchEmbed.backward(dx);
     }
@@ -94,8 +83,7 @@ public final class VitClassifier extends AdaptableModel {
     protected List<Parameter> collectParameters() {
         List<Parameter> ps = new ArrayList<>(patchEmbed.parameters());
         ps.addAll(posEmbed.parameters());
-        blocks.forEach(b -> ps.addAll(b.parameters()));
-        ps.addAll(norm.parameters());
+        ps.addAll(trunk.parameters());
         ps.addAll(head.parameters());
         return ps;
     }
