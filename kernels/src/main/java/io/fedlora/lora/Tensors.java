@@ -3,12 +3,12 @@ package io.fedlora.lora;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Small INDArray checks shared by the adapter algebra. */
-final class Tensors {
+public final class Tensors {
 
     private Tensors() {}
 
     /** True when no element is NaN or ±infinity. */
-    static boolean allFinite(INDArray x) {
+    public static boolean allFinite(INDArray x) {
         if (x.isEmpty()) {
             return true;
         }

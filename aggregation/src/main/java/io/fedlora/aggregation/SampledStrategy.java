@@ -1,0 +1,50 @@
+package io.fedlora.aggregation;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client side every strategy here shares: a {@link ClientSampler} chooses among the clients the
+ * {@link RankPolicy} admits, each gets its rank and the strategy's {@link #fitOptions}. Subclasses
+ * write the aggregation.
+ */
+public abstract class SampledStrategy implements Strategy {
+
+    private final ClientSampler sampler;
+    private final RankPolicy ranks;
+
+    protected SampledStrategy(ClientSampler sampler, RankPolicy ranks) {
+        this.sampler = sampler;
+        this.ranks = ranks;
+    }
+
+    @Override
+    public List<FitInstruction> configureFit(
+            long round, GlobalModel global, List<ClientInfo> available) {
+        int globalRank = global.adapter().rank();
+        List<ClientInfo> eligible =
+                available.stream().filter(c -> ranks.accepts(c, globalRank)).toList();
+        return sampler.sample(round, eligible).stream()
+                .map(
+                        c ->
+                                new FitInstruction(
+                                        c.id(),
+                                        round,
+                                        ranks.rankFor(c, globalRank),
+                                        fitOptions(round)))
+                .toList();
+    }
+
+    /** Training options every client of the round receives; none by default. */
+    protected Map<String, String> fitOptions(long round) {
+        return Map.of();
+    }
+
+    protected ClientSampler sampler() {
+        return sampler;
+    }
+
+    protected RankPolicy ranks() {
+        return ranks;
+    }
+}
