@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Aggregate PEFT LoRA adapters with a federated strategy (one round) and write the result"
                     + " as a PEFT adapter, with aggregation_report.json: per module the relative"
-                    + " error ‖Σ pᵢsᵢBᵢAᵢ − B'A'‖/‖Σ pᵢsᵢBᵢAᵢ‖ of the aggregate.",
+                    + " error ‖Σ pᵢsᵢBᵢAᵢ − s'B'A'‖/‖Σ pᵢsᵢBᵢAᵢ‖ of the aggregate (pᵢ: weights,"
+                    + " sᵢ: LoRA scales).",
             "Strategies that change the base model (FLoRA, FedEx-LoRA) also return a base update;"
                     + " it is written to DIR/base_update/ as a second PEFT adapter (scale 1):"
                     + " merge it into the base first, then load the adapter in DIR."
@@ -54,7 +55,11 @@ final class AggregateCommand implements Callable<Integer> {
             description = "A strategy option key=value (repeatable), e.g. --option lambda=0.01.")
     List<String> options = new ArrayList<>();
 
-    @Option(names = "--out", required = true, description = "Directory for the result.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Directory for the result (created if missing).")
     Path out;
 
     @Parameters(
