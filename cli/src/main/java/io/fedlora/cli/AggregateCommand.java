@@ -2,6 +2,8 @@ package io.fedlora.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fedlora.aggregation.Strategies;
+import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.StrategySpec;
 import io.fedlora.lora.Adapter;
 import io.fedlora.peft.PeftAdapterFiles;
@@ -71,8 +73,9 @@ final class AggregateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         StrategySpec spec = StrategyOptions.specs(List.of(strategy), options).get(0);
+        Strategy chosen = Strategies.create(spec); // a bad name or option fails before any read
         List<OneShotAggregation.Input> inputs = OneShotAggregation.read(adapters, weights);
-        OneShotAggregation.Result r = OneShotAggregation.run(spec, inputs);
+        OneShotAggregation.Result r = OneShotAggregation.run(spec, chosen, inputs);
 
         Files.createDirectories(out);
         Adapter aggregate = r.outcome().adapter();

@@ -8,7 +8,6 @@ import io.fedlora.aggregation.FitInstruction;
 import io.fedlora.aggregation.FitOutcome;
 import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
-import io.fedlora.aggregation.Strategies;
 import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.StrategySpec;
 import io.fedlora.aggregation.UpdateValidator;
@@ -88,12 +87,15 @@ final class OneShotAggregation {
         return inputs;
     }
 
-    static Result run(StrategySpec spec, List<Input> inputs) {
+    /**
+     * Checks the inputs and aggregates them with {@code strategy} (built from {@code spec}, which
+     * the report repeats).
+     */
+    static Result run(StrategySpec spec, Strategy strategy, List<Input> inputs) {
         Input reference = inputs.get(0);
         for (Input in : inputs) {
             requireUsable(reference, in);
         }
-        Strategy strategy = Strategies.create(spec);
         int maxRank = inputs.stream().mapToInt(in -> in.adapter().rank()).max().orElseThrow();
         Adapter start =
                 reference.adapter().rank() == maxRank

@@ -182,7 +182,15 @@ class AggregateCommandTest {
                 List.of("--option", "lambda=1", good.toString(), other.toString()),
                 "",
                 "has no option lambda");
-        CliRun unknown = run("aggregate", "--strategy", "nope", "--out", out, good.toString());
+        // The strategy is checked before any adapter is read.
+        CliRun unknown =
+                run(
+                        "aggregate",
+                        "--strategy",
+                        "nope",
+                        "--out",
+                        out,
+                        dir.resolve("missing").toString());
         assertOneLine(unknown, "unknown strategy nope");
         assertFalse(
                 Files.exists(dir.resolve("out").resolve(PeftAdapterFiles.WEIGHTS_FILE)),
