@@ -13,6 +13,7 @@ import io.fedlora.aggregation.GlobalModel;
 import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.UpdateValidator;
 import io.fedlora.aggregation.Weighting;
+import io.fedlora.lora.Adapter;
 import io.fedlora.model.AdaptableModel;
 import io.fedlora.model.LoraConfig;
 import io.fedlora.train.TrainConfig;
@@ -141,7 +142,7 @@ public final class FederatedLoop {
     }
 
     /** LoRA enabled on a model over the base, A drawn from the run seed, B zero. */
-    private io.fedlora.lora.Adapter initialAdapter() {
+    private Adapter initialAdapter() {
         AdaptableModel model = models.overBase(base.weights());
         model.enableLora(lora, new Random(Seeds.mix(settings.seed())));
         return model.exportAdapter();
