@@ -26,13 +26,27 @@ public abstract class SampledStrategy implements Strategy {
                 available.stream().filter(c -> ranks.accepts(c, globalRank)).toList();
         return sampler.sample(round, eligible).stream()
                 .map(
-                        c ->
-                                new FitInstruction(
-                                        c.id(),
-                                        round,
-                                        ranks.rankFor(c, globalRank),
-                                        fitOptions(round)))
+                        c -> {
+                            int rank = rankFor(c, globalRank);
+                            return new FitInstruction(c.id(), round, rank, fitOptions(round, rank));
+                        })
                 .toList();
+    }
+
+    /**
+     * The rank {@code client} trains at: the {@link RankPolicy}'s by default; a strategy that
+     * remembers per-client ranks (HetLoRA's self-pruning) lowers it.
+     */
+    protected int rankFor(ClientInfo client, int globalRank) {
+        return ranks.rankFor(client, globalRank);
+    }
+
+    /**
+     * Training options of a client of the round that trains at {@code rank}; {@link
+     * #fitOptions(long)} by default. Nested ranks override it to pass each client its own rank.
+     */
+    protected Map<String, String> fitOptions(long round, int rank) {
+        return fitOptions(round);
     }
 
     /** Training options every client of the round receives; none by default. */

@@ -8,7 +8,10 @@ import java.util.function.Function;
  * Every strategy by name: the one place config files and the command line turn a {@link
  * StrategySpec} into a {@link Strategy}. Options every strategy reads: {@code fraction} (of
  * available clients per round, default 1), {@code min-clients} (default 1), {@code seed} (client
- * sampling, default 0), {@code weighting} ({@code examples} or {@code uniform}).
+ * sampling, default 0), {@code weighting} ({@code examples} or {@code uniform}). More options:
+ * {@code flora}: {@code init-seed} (the fresh A of every round, default 0); {@code hetlora}: {@code
+ * prune-gamma} (self-pruning share, default 0 = off) and {@code correction}; {@code nested-rank}:
+ * {@code correction} ({@code none}, the default).
  */
 public final class Strategies {
 
@@ -17,6 +20,17 @@ public final class Strategies {
 
     static {
         FACTORIES.put("fedit", r -> new FedIt(sampler(r), weighting(r)));
+        FACTORIES.put("ffa-lora", r -> new FfaLora(sampler(r), weighting(r)));
+        FACTORIES.put("flexlora", r -> new FlexLora(sampler(r), weighting(r)));
+        FACTORIES.put(
+                "flora", r -> new Flora(sampler(r), weighting(r), r.longInteger("init-seed", 0)));
+        FACTORIES.put("fedex-lora", r -> new FedExLora(sampler(r), weighting(r)));
+        FACTORIES.put(
+                "hetlora",
+                r ->
+                        new HetLora(
+                                sampler(r), weighting(r), correction(r), r.real("prune-gamma", 0)));
+        FACTORIES.put("nested-rank", r -> new NestedRank(sampler(r), weighting(r), correction(r)));
     }
 
     private Strategies() {}
@@ -47,6 +61,20 @@ public final class Strategies {
     static ClientSampler sampler(StrategySpec.Reader r) {
         return new ClientSampler(
                 r.real("fraction", 1.0), r.integer("min-clients", 1), r.longInteger("seed", 0));
+    }
+
+    /**
+     * The {@code correction} option of strategies that average factors (HetLoRA, nested ranks):
+     * {@code none} (default).
+     */
+    static FactorCorrection correction(StrategySpec.Reader r) {
+        String name = r.string("correction", "none").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (name) {
+            case "none" -> FactorCorrection.NONE;
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown correction " + name + "; known: none");
+        };
     }
 
     static Weighting weighting(StrategySpec.Reader r) {
