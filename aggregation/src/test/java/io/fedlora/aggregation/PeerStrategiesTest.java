@@ -1,0 +1,87 @@
+package io.fedlora.aggregation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PeerStrategiesTest {
+
+    @Test
+    void shouldKnowEveryPeerByName() {
+        assertEquals(
+                List.of(
+                        "fedex-lora",
+                        "fedit",
+                        "ffa-lora",
+                        "flexlora",
+                        "flora",
+                        "hetlora",
+                        "nested-rank"),
+                Strategies.names());
+        for (String name : Strategies.names()) {
+            assertEquals(name, Strategies.create(StrategySpec.of(name)).name());
+        }
+    }
+
+    @Test
+    void shouldReadEachStrategysOptions() {
+        Flora flora =
+                (Flora)
+                        Strategies.create(
+                                new StrategySpec("flora", Map.of("init-seed", "9", "seed", "2")));
+        assertEquals(
+                new Flora(ClientSampler.ALL, Weighting.EXAMPLES, 9).seedOf(3), flora.seedOf(3));
+        assertInstanceOf(
+                HetLora.class,
+                Strategies.create(
+                        new StrategySpec(
+                                "hetlora",
+                                Map.of(
+                                        "prune-gamma",
+                                        "0.1",
+                                        "correction",
+                                        "none",
+                                        "fraction",
+                                        "0.5"))));
+        assertInstanceOf(
+                NestedRank.class,
+                Strategies.create(
+                        new StrategySpec(
+                                "nested-rank",
+                                Map.of("correction", "NONE", "weighting", "uniform"))));
+    }
+
+    @Test
+    void shouldRejectBadOptionsWithOneLine() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Strategies.create(
+                                        new StrategySpec(
+                                                "nested-rank", Map.of("correction", "lora-fair"))));
+        assertEquals("unknown correction lora-fair; known: none", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Strategies.create(
+                                        new StrategySpec("hetlora", Map.of("prune-gamma", "1"))));
+        assertEquals("hetlora: prune-gamma must be in [0, 1), got 1.0", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Strategies.create(
+                                        new StrategySpec(
+                                                "ffa-lora", Map.of("correction", "none"))));
+        assertEquals(
+                "strategy ffa-lora has no option correction (it reads [fraction, min-clients, seed,"
+                        + " weighting])",
+                e.getMessage());
+    }
+}
