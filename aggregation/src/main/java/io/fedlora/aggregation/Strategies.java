@@ -1,5 +1,9 @@
 package io.fedlora.aggregation;
 
+import io.fedlora.aggregation.robust.CoordinateMedian;
+import io.fedlora.aggregation.robust.MultiKrum;
+import io.fedlora.aggregation.robust.TrimmedMean;
+import io.fedlora.aggregation.server.ServerOptimizers;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -11,7 +15,8 @@ import java.util.function.Function;
  * sampling, default 0), {@code weighting} ({@code examples} or {@code uniform}). More options:
  * {@code flora}: {@code init-seed} (the fresh A of every round, default 0); {@code hetlora}: {@code
  * prune-gamma} (self-pruning share, default 0 = off) and {@code correction}; {@code nested-rank}:
- * {@code correction} ({@code none}, the default).
+ * {@code correction} ({@code none}, the default). Every strategy also takes the decorator options
+ * of {@link StrategyDecorators} ({@code norm-bound}, {@code dp-*}).
  */
 public final class Strategies {
 
@@ -31,6 +36,10 @@ public final class Strategies {
                         new HetLora(
                                 sampler(r), weighting(r), correction(r), r.real("prune-gamma", 0)));
         FACTORIES.put("nested-rank", r -> new NestedRank(sampler(r), weighting(r), correction(r)));
+        FACTORIES.put("median", r -> new CoordinateMedian(sampler(r)));
+        FACTORIES.put("trimmed-mean", r -> TrimmedMean.fromOptions(sampler(r), r));
+        FACTORIES.put("multi-krum", r -> MultiKrum.fromOptions(sampler(r), weighting(r), r));
+        ServerOptimizers.register(FACTORIES); // fedavgm, fedadam, fedyogi, fedadagrad
     }
 
     private Strategies() {}
@@ -48,7 +57,7 @@ public final class Strategies {
                     "unknown strategy " + spec.name() + "; known: " + String.join(", ", names()));
         }
         StrategySpec.Reader reader = spec.reader();
-        Strategy strategy = factory.apply(reader);
+        Strategy strategy = StrategyDecorators.apply(factory.apply(reader), reader);
         reader.finish();
         return strategy;
     }

@@ -14,13 +14,20 @@ class PeerStrategiesTest {
     void shouldKnowEveryPeerByName() {
         assertEquals(
                 List.of(
+                        "fedadagrad",
+                        "fedadam",
+                        "fedavgm",
                         "fedex-lora",
                         "fedit",
+                        "fedyogi",
                         "ffa-lora",
                         "flexlora",
                         "flora",
                         "hetlora",
-                        "nested-rank"),
+                        "median",
+                        "multi-krum",
+                        "nested-rank",
+                        "trimmed-mean"),
                 Strategies.names());
         for (String name : Strategies.names()) {
             assertEquals(name, Strategies.create(StrategySpec.of(name)).name());
@@ -80,7 +87,8 @@ class PeerStrategiesTest {
                                         new StrategySpec(
                                                 "ffa-lora", Map.of("correction", "none"))));
         assertEquals(
-                "strategy ffa-lora has no option correction (it reads [fraction, min-clients, seed,"
+                "strategy ffa-lora has no option correction (it reads [dp-clip, dp-delta,"
+                        + " dp-noise-multiplier, dp-seed, fraction, min-clients, norm-bound, seed,"
                         + " weighting])",
                 e.getMessage());
     }
