@@ -85,6 +85,10 @@ public final class RdpAccountant {
         if (!(delta > 0 && delta < 1)) {
             throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
         }
+        if (Arrays.stream(rdp).allMatch(r -> r == 0)) {
+            // Nothing released yet (or only with q = 0): the conversion's slack is not a loss.
+            return 0;
+        }
         double best = Double.POSITIVE_INFINITY;
         for (int i = 0; i < orders.length; i++) {
             best = Math.min(best, toEpsilon(rdp[i], orders[i], delta));

@@ -63,11 +63,6 @@ public final class UpdateClipping {
         return new Clipped(scaled, norm, factor);
     }
 
-    /** The L2 norm of {@code update}'s change from where it started. */
-    public double norm(UpdateHandle update) {
-        return distance(startOf(update), update);
-    }
-
     private Adapter startOf(UpdateHandle update) {
         Adapter g = global.adapter();
         if (g.modules().isEmpty()) {
