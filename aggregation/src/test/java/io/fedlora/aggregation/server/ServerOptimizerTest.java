@@ -114,6 +114,26 @@ class ServerOptimizerTest {
     }
 
     @Test
+    void floatAdaptersAreSteppedInFloat() {
+        Adapter x0 = SeededAdapters.random(2, DataType.FLOAT, 3);
+        List<FitResult> results =
+                List.of(
+                        result("a", 1, 30, perturbed(x0, 101, 0.3)),
+                        result("b", 1, 10, perturbed(x0, 201, 0.3)));
+        ServerUpdateRule rule = ServerUpdateRule.FEDADAM;
+        FitOutcome outcome =
+                new ServerOptimizer(rule, new FedIt(ClientSampler.ALL, Weighting.EXAMPLES))
+                        .aggregateFit(1, GlobalModel.initial(x0), results, List.of());
+        double[] x = flat(x0);
+        double[] m = new double[x.length];
+        double[] v = new double[x.length];
+        java.util.Arrays.fill(v, 1e-6);
+        handStep(rule, rule.defaults(), x, m, v, fedAvg(results));
+        assertTrue(maxAbsDiff(flat(outcome.adapter()), x) < 1e-5);
+        assertEquals(DataType.FLOAT, outcome.adapter().module("m0").a().dataType());
+    }
+
+    @Test
     void fedAvgMWithoutMomentumAndUnitRateIsTheInnerAggregate() {
         ServerOptimizer optimizer =
                 new ServerOptimizer(
