@@ -130,4 +130,61 @@ class StrategyDecoratorsTest {
                         () -> fresh.restore(new ServerState(Map.of(), Map.of("stray", "1"))));
         assertTrue(e.getMessage().contains("stray"), e.getMessage());
     }
+
+    @Test
+    void serverOptimizersRefuseTheStrategiesThatRebuildTheAdapterByName() {
+        for (String inner : java.util.List.of("flora", "flexlora", "fedex-lora")) {
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> create("fedadam", Map.of("inner", inner)));
+            assertTrue(e.getMessage().contains("cannot wrap " + inner), e.getMessage());
+        }
+    }
+
+    private static java.util.List<FitResult> clientsOf(GlobalModel global, int... ranks) {
+        java.util.List<FitResult> results = new java.util.ArrayList<>();
+        for (int i = 0; i < ranks.length; i++) {
+            results.add(
+                    SeededAdapters.result(
+                            "c" + i,
+                            1,
+                            10 + i,
+                            SeededAdapters.perturbed(global.clientStart(ranks[i]), 60 + i, 0.1)));
+        }
+        return results;
+    }
+
+    @Test
+    void dpRefusesFloraAtItsFirstRoundBecauseTheBaseUpdateWouldCarryClientsUnnoised() {
+        Strategy s = create("flora", Map.of("dp-clip", "1", "dp-seed", "1"));
+        GlobalModel global =
+                s.initialize(
+                        SeededAdapters.random(3, org.nd4j.linalg.api.buffer.DataType.DOUBLE, 4));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                s.aggregateFit(
+                                        1, global, clientsOf(global, 4, 4), java.util.List.of()));
+        assertTrue(e.getMessage().contains("base update"), e.getMessage());
+    }
+
+    @Test
+    void aServerOptimizerStepsHetLoraWhoseGlobalKeepsTheLargestRank() {
+        Strategy s = create("fedavgm", Map.of("inner", "hetlora", "server-momentum", "0"));
+        GlobalModel global =
+                s.initialize(
+                        SeededAdapters.random(4, org.nd4j.linalg.api.buffer.DataType.DOUBLE, 4));
+        java.util.List<FitResult> results = clientsOf(global, 4, 2, 3);
+        // FedAvgM with β = 0 and η = 1 is the inner aggregate itself.
+        FitOutcome stepped = s.aggregateFit(1, global, results, java.util.List.of());
+        FitOutcome plain =
+                create("hetlora", Map.of()).aggregateFit(1, global, results, java.util.List.of());
+        assertTrue(
+                SeededAdapters.maxAbsDiff(
+                                SeededAdapters.flat(plain.adapter()),
+                                SeededAdapters.flat(stepped.adapter()))
+                        < 1e-12);
+    }
 }

@@ -6,10 +6,10 @@ import io.fedlora.aggregation.FitOutcome;
 import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
 import io.fedlora.aggregation.RankPolicy;
+import io.fedlora.aggregation.RoundMetrics;
 import io.fedlora.aggregation.SampledStrategy;
 import io.fedlora.aggregation.UpdateHandle;
 import io.fedlora.lora.Adapter;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,9 +53,7 @@ abstract class CoordinateWiseStrategy extends SampledStrategy {
                         global.adapter(),
                         updates,
                         (key, template, tensors) -> CoordinateWise.reduce(tensors, this::ofSorted));
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("clients", (double) results.size());
-        metrics.put("failures", (double) failures.size());
+        Map<String, Double> metrics = RoundMetrics.of(results, failures);
         metrics.putAll(ruleMetrics(results.size()));
         return new FitOutcome(aggregate, metrics);
     }

@@ -6,6 +6,7 @@ import io.fedlora.aggregation.FitOutcome;
 import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
 import io.fedlora.aggregation.RankPolicy;
+import io.fedlora.aggregation.RoundMetrics;
 import io.fedlora.aggregation.SampledStrategy;
 import io.fedlora.aggregation.StrategySpec;
 import io.fedlora.aggregation.StreamingSum;
@@ -15,7 +16,6 @@ import io.fedlora.lora.Adapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -138,9 +138,7 @@ public final class MultiKrum extends SampledStrategy {
         for (int i = 0; i < selected.size(); i++) {
             sum.add(selected.get(i).adapter(), p[i]);
         }
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("clients", (double) n);
-        metrics.put("failures", (double) failures.size());
+        Map<String, Double> metrics = RoundMetrics.of(results, failures);
         metrics.put("krum.selected", (double) m);
         metrics.put("krum.rejected", (double) (n - m));
         metrics.put(

@@ -12,7 +12,6 @@ import io.fedlora.lora.Adapter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -33,10 +32,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class ServerOptimizer extends ForwardingStrategy {
 
     /**
-     * Strategies whose global adapter is rebuilt from scratch each round, so that {@code aggregate
-     * − x} is no pseudo-gradient.
+     * Strategies known to break the step, and why: refused at construction. Others that do the same
+     * are caught at their first round by {@link #requireSameLayout}.
      */
-    static final Set<String> REFACTORING = Set.of("flora", "flexlora");
+    static final Map<String, String> INCOMPATIBLE =
+            Map.of(
+                    "flora",
+                    "it merges every round into the base model and starts a fresh adapter",
+                    "flexlora",
+                    "it re-factors the global adapter by SVD every round, with arbitrary signs"
+                            + " and rotations",
+                    "fedex-lora",
+                    "it moves part of every round's update into the base model");
 
     private final ServerUpdateRule rule;
     private final ServerHyperparameters hyper;
@@ -49,14 +56,17 @@ public final class ServerOptimizer extends ForwardingStrategy {
     public ServerOptimizer(ServerUpdateRule rule, ServerHyperparameters hyper, Strategy inner) {
         super(inner);
         rule.validate(hyper);
-        if (REFACTORING.contains(inner.name())) {
+        String reason = INCOMPATIBLE.get(inner.name());
+        if (reason != null) {
             throw new IllegalArgumentException(
                     "server optimizer "
                             + rule.strategyName()
                             + " cannot wrap "
                             + inner.name()
-                            + ": it rebuilds the global adapter every round, so the difference"
-                            + " of two global adapters is not a pseudo-gradient");
+                            + ": "
+                            + reason
+                            + ", so the difference of two global adapters is not a"
+                            + " pseudo-gradient");
         }
         this.rule = rule;
         this.hyper = hyper;

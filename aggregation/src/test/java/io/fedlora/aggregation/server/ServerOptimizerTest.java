@@ -219,7 +219,7 @@ class ServerOptimizerTest {
 
     @Test
     void refusesInnerStrategiesThatRebuildTheAdapter() {
-        for (String name : List.of("flora", "flexlora")) {
+        for (String name : List.of("flora", "flexlora", "fedex-lora")) {
             ScriptedStrategy inner =
                     new ScriptedStrategy(name, (g, r) -> new FitOutcome(g.adapter(), Map.of()));
             IllegalArgumentException e =
