@@ -13,6 +13,8 @@ import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.message.AdapterPayload;
 import io.fedlora.transport.message.Message;
 import io.fedlora.transport.wire.MessageCodec;
+import io.fedlora.transport.wire.PooledMessage;
+import io.fedlora.transport.wire.TensorPool;
 import io.fedlora.transport.wire.WireOutput;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -42,12 +44,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * second JVM on this host and prints GB/s (10⁹ bytes per second, payload bytes over the time from
  * the first byte sent to the receiver's acknowledgement) for Aeron UDP on loopback, Aeron IPC and a
  * gRPC-Java streaming baseline, plus Kryo encode/decode of the same adapter against a plain
- * direct-memory copy of the same bytes, all in the same run.
+ * direct-memory copy of the same bytes, all in the same run ({@link #NOTES} says what each Kryo row
+ * times).
  *
- * <p>Usage: {@code TransportBench [--quick] [--json] [--sizes 16,64,256] [--reps N]}. {@code
- * --quick} runs 16 MiB once each. With {@code --json} the only output on stdout is one JSON array
- * of {@code {"transport", "payload_mib", "gb_per_s"}}. Run with the JVM flags of {@code
- * fedlora.jvm.flags}; the second JVM gets the same flags and class path.
+ * <p>Usage: {@code TransportBench [--quick] [--json] [--codec-only] [--sizes 16,64,256] [--reps
+ * N]}. {@code --quick} runs 16 MiB once each; {@code --codec-only} skips the transfers to the
+ * second JVM. The table gives each row's GB/s also as a multiple of memcpy's at the same size. With
+ * {@code --json} the only output on stdout is one JSON array of {@code {"transport", "payload_mib",
+ * "gb_per_s"}}, the notes go to stderr. Run with the JVM flags of {@code fedlora.jvm.flags}; the
+ * second JVM gets the same flags and class path.
  */
 public final class TransportBench {
 
@@ -58,6 +63,22 @@ public final class TransportBench {
     private static final int GRPC_PORT = 24_303;
     private static final int MAX_BYTES = 512 << 20;
 
+    /** What the Kryo rows and their baseline time, printed with every run. */
+    private static final String NOTES =
+            """
+            kryo-encode        MessageCodec.encode of the message into a reused WireOutput.
+            kryo-decode        MessageCodec.decode(frame, pool): header checks, the Kryo read,
+                               every tensor copied into arrays reused from a TensorPool held
+                               across transfers (as a receiver of successive adapter versions
+                               does), and closing the result, which gives the arrays back.
+            kryo-decode-fresh  MessageCodec.decode(frame): the same into newly allocated ND4J
+                               arrays, allocation and first-touch page faults included.
+            memcpy             the frame's bytes copied into an existing direct buffer: the
+                               baseline, which like kryo-decode writes into touched memory.
+            Each is the best of the repetitions after one warm-up, all four interleaved in
+            one loop; a pooled decode is checked against the sent adapter, outside the timing.
+            """;
+
     private record Result(String transport, int payloadMib, double gbPerS) {}
 
     public static void main(String[] args) throws Exception {
@@ -66,6 +87,7 @@ public final class TransportBench {
             return;
         }
         boolean json = false;
+        boolean codecOnly = false;
         List<Integer> sizes = List.of(16, 64, 256);
         int reps = 3;
         for (int i = 0; i < args.length; i++) {
@@ -75,13 +97,14 @@ public final class TransportBench {
                     reps = 1;
                 }
                 case "--json" -> json = true;
+                case "--codec-only" -> codecOnly = true;
                 case "--sizes" -> sizes = parseSizes(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 default ->
                         throw new IllegalArgumentException(
                                 "unknown option "
                                         + args[i]
-                                        + " (use --quick, --json, --sizes, --reps)");
+                                        + " (use --quick, --json, --codec-only, --sizes, --reps)");
             }
         }
         List<Result> results = new ArrayList<>();
@@ -93,6 +116,9 @@ public final class TransportBench {
             codec.encode(message, out);
             ByteBuffer frame = out.written();
             results.addAll(codecFigures(codec, message, out, frame, mib, reps));
+            if (codecOnly) {
+                continue;
+            }
             ByteBuffer direct = ByteBuffer.allocateDirect(frame.remaining());
             direct.put(frame.duplicate()).flip();
             results.add(aeron(work, "aeron-udp", direct, mib, reps));
@@ -102,29 +128,47 @@ public final class TransportBench {
             results.add(grpc(heap, mib, reps));
         }
         if (json) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < results.size(); i++) {
-                Result r = results.get(i);
-                sb.append(i == 0 ? "" : ",\n ")
-                        .append(
-                                String.format(
-                                        Locale.ROOT,
-                                        "{\"transport\": \"%s\", \"payload_mib\": %d, \"gb_per_s\": %.3f}",
-                                        r.transport(),
-                                        r.payloadMib(),
-                                        r.gbPerS()));
-            }
-            System.out.println(sb.append("]"));
+            System.out.println(json(results));
+            System.err.print(NOTES);
         } else {
-            System.out.printf("%-12s %8s %10s%n", "transport", "MiB", "GB/s");
-            for (Result r : results) {
-                System.out.printf(
-                        Locale.ROOT,
-                        "%-12s %8d %10.3f%n",
-                        r.transport(),
-                        r.payloadMib(),
-                        r.gbPerS());
+            printTable(results);
+            System.out.print("\n" + NOTES);
+        }
+    }
+
+    private static String json(List<Result> results) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            sb.append(i == 0 ? "" : ",\n ")
+                    .append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "{\"transport\": \"%s\", \"payload_mib\": %d, \"gb_per_s\": %.3f}",
+                                    r.transport(),
+                                    r.payloadMib(),
+                                    r.gbPerS()));
+        }
+        return sb.append("]").toString();
+    }
+
+    /** GB/s and, beside it, the multiple of memcpy's GB/s at the same size. */
+    private static void printTable(List<Result> results) {
+        Map<Integer, Double> memcpy = new LinkedHashMap<>();
+        for (Result r : results) {
+            if (r.transport().equals("memcpy")) {
+                memcpy.put(r.payloadMib(), r.gbPerS());
             }
+        }
+        System.out.printf("%-18s %6s %9s %9s%n", "transport", "MiB", "GB/s", "x memcpy");
+        for (Result r : results) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-18s %6d %9.3f %9.2f%n",
+                    r.transport(),
+                    r.payloadMib(),
+                    r.gbPerS(),
+                    r.gbPerS() / memcpy.get(r.payloadMib()));
         }
     }
 
@@ -158,6 +202,10 @@ public final class TransportBench {
         return Nd4j.create(v, new long[] {rows, cols});
     }
 
+    /**
+     * Kryo against memcpy on the same frame, interleaved in one loop so all see the same machine
+     * state; best of {@code reps} after one warm-up round. See {@link #NOTES} for what each times.
+     */
     private static List<Result> codecFigures(
             MessageCodec codec,
             Message message,
@@ -170,28 +218,51 @@ public final class TransportBench {
         src.put(frame.duplicate()).flip();
         UnsafeBuffer from = new UnsafeBuffer(src);
         UnsafeBuffer to = new UnsafeBuffer(ByteBuffer.allocateDirect((int) bytes));
+        // Held across transfers like a receiver's; the warm-up round fills it.
+        TensorPool pool = new TensorPool(bytes);
         double encode = 0;
         double decode = 0;
+        double fresh = 0;
         double memcpy = 0;
-        for (int i = 0; i <= reps; i++) { // the first round warms up
+        for (int i = 0; i <= reps; i++) {
             long t0 = System.nanoTime();
             codec.encode(message, out);
             long t1 = System.nanoTime();
-            codec.decode(out.written());
+            codec.decode(out.written(), pool).close();
             long t2 = System.nanoTime();
-            to.putBytes(0, from, 0, (int) bytes);
+            codec.decode(out.written());
             long t3 = System.nanoTime();
+            to.putBytes(0, from, 0, (int) bytes);
+            long t4 = System.nanoTime();
             if (i > 0) {
                 encode = Math.max(encode, bytes / (double) (t1 - t0));
                 decode = Math.max(decode, bytes / (double) (t2 - t1));
-                memcpy = Math.max(memcpy, bytes / (double) (t3 - t2));
+                fresh = Math.max(fresh, bytes / (double) (t3 - t2));
+                memcpy = Math.max(memcpy, bytes / (double) (t4 - t3));
             }
         }
+        checkPooledDecode(codec, message, out.written(), pool);
         progress("codec " + mib + " MiB done");
         return List.of(
                 new Result("kryo-encode", mib, encode),
                 new Result("kryo-decode", mib, decode),
+                new Result("kryo-decode-fresh", mib, fresh),
                 new Result("memcpy", mib, memcpy));
+    }
+
+    /** A fast decode that decodes wrongly would be no figure: compare once, outside the timing. */
+    private static void checkPooledDecode(
+            MessageCodec codec, Message sent, ByteBuffer frame, TensorPool pool) {
+        try (PooledMessage got = codec.decode(frame, pool)) {
+            Adapter expected = ((Message.GlobalAdapter) sent).adapter().adapter();
+            Adapter actual = ((Message.GlobalAdapter) got.message()).adapter().adapter();
+            for (Map.Entry<String, LoraPair> e : expected.modules().entrySet()) {
+                LoraPair back = actual.module(e.getKey());
+                if (!e.getValue().a().equals(back.a()) || !e.getValue().b().equals(back.b())) {
+                    throw new IllegalStateException("pooled decode differs at " + e.getKey());
+                }
+            }
+        }
     }
 
     private static TransportContext context(String dir, boolean embedded) {
