@@ -63,6 +63,16 @@ public final class TransportBench {
     private static final int GRPC_PORT = 24_303;
     private static final int MAX_BYTES = 512 << 20;
 
+    /**
+     * Untimed rounds before the codec figures, at least this many and for at least {@link
+     * #CODEC_WARMUP_NS}: a round or two leave the decode path interpreted or half-compiled (a 16
+     * MiB decode is only 64 tensor calls), which shows as a slow decode beside a memcpy that needs
+     * no JIT at all.
+     */
+    private static final int CODEC_WARMUP_ROUNDS = 3;
+
+    private static final long CODEC_WARMUP_NS = TimeUnit.SECONDS.toNanos(2);
+
     /** What the Kryo rows and their baseline time, printed with every run. */
     private static final String NOTES =
             """
@@ -75,8 +85,9 @@ public final class TransportBench {
                                arrays, allocation and first-touch page faults included.
             memcpy             the frame's bytes copied into an existing direct buffer: the
                                baseline, which like kryo-decode writes into touched memory.
-            Each is the best of the repetitions after one warm-up, all four interleaved in
-            one loop; a pooled decode is checked against the sent adapter, outside the timing.
+            Each is the best of the repetitions after untimed warm-up rounds (at least 3
+            and 2 s), all four interleaved in one loop; a pooled decode is checked against
+            the sent adapter, outside the timing.
             """;
 
     private record Result(String transport, int payloadMib, double gbPerS) {}
@@ -204,7 +215,8 @@ public final class TransportBench {
 
     /**
      * Kryo against memcpy on the same frame, interleaved in one loop so all see the same machine
-     * state; best of {@code reps} after one warm-up round. See {@link #NOTES} for what each times.
+     * state; best of {@code reps} after the untimed warm-up ({@link #CODEC_WARMUP_ROUNDS}). See
+     * {@link #NOTES} for what each times.
      */
     private static List<Result> codecFigures(
             MessageCodec codec,
@@ -218,28 +230,22 @@ public final class TransportBench {
         src.put(frame.duplicate()).flip();
         UnsafeBuffer from = new UnsafeBuffer(src);
         UnsafeBuffer to = new UnsafeBuffer(ByteBuffer.allocateDirect((int) bytes));
-        // Held across transfers like a receiver's; the warm-up round fills it.
+        // Held across transfers like a receiver's; the warm-up fills it.
         TensorPool pool = new TensorPool(bytes);
         double encode = 0;
         double decode = 0;
         double fresh = 0;
         double memcpy = 0;
-        for (int i = 0; i <= reps; i++) {
-            long t0 = System.nanoTime();
-            codec.encode(message, out);
-            long t1 = System.nanoTime();
-            codec.decode(out.written(), pool).close();
-            long t2 = System.nanoTime();
-            codec.decode(out.written());
-            long t3 = System.nanoTime();
-            to.putBytes(0, from, 0, (int) bytes);
-            long t4 = System.nanoTime();
-            if (i > 0) {
-                encode = Math.max(encode, bytes / (double) (t1 - t0));
-                decode = Math.max(decode, bytes / (double) (t2 - t1));
-                fresh = Math.max(fresh, bytes / (double) (t3 - t2));
-                memcpy = Math.max(memcpy, bytes / (double) (t4 - t3));
-            }
+        long warmupEnd = System.nanoTime() + CODEC_WARMUP_NS;
+        for (int i = 0; i < CODEC_WARMUP_ROUNDS || System.nanoTime() < warmupEnd; i++) {
+            codecRound(codec, message, out, pool, from, to, (int) bytes);
+        }
+        for (int i = 0; i < reps; i++) {
+            long[] t = codecRound(codec, message, out, pool, from, to, (int) bytes);
+            encode = Math.max(encode, bytes / (double) (t[1] - t[0]));
+            decode = Math.max(decode, bytes / (double) (t[2] - t[1]));
+            fresh = Math.max(fresh, bytes / (double) (t[3] - t[2]));
+            memcpy = Math.max(memcpy, bytes / (double) (t[4] - t[3]));
         }
         checkPooledDecode(codec, message, out.written(), pool);
         progress("codec " + mib + " MiB done");
@@ -248,6 +254,27 @@ public final class TransportBench {
                 new Result("kryo-decode", mib, decode),
                 new Result("kryo-decode-fresh", mib, fresh),
                 new Result("memcpy", mib, memcpy));
+    }
+
+    /** One encode, pooled decode, fresh decode and memcpy; the five timestamps between them. */
+    private static long[] codecRound(
+            MessageCodec codec,
+            Message message,
+            WireOutput out,
+            TensorPool pool,
+            UnsafeBuffer from,
+            UnsafeBuffer to,
+            int bytes) {
+        long t0 = System.nanoTime();
+        codec.encode(message, out);
+        long t1 = System.nanoTime();
+        codec.decode(out.written(), pool).close();
+        long t2 = System.nanoTime();
+        codec.decode(out.written());
+        long t3 = System.nanoTime();
+        to.putBytes(0, from, 0, bytes);
+        long t4 = System.nanoTime();
+        return new long[] {t0, t1, t2, t3, t4};
     }
 
     /** A fast decode that decodes wrongly would be no figure: compare once, outside the timing. */
