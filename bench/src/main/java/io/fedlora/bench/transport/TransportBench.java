@@ -64,14 +64,15 @@ public final class TransportBench {
     private static final int MAX_BYTES = 512 << 20;
 
     /**
-     * Untimed rounds before the codec figures, at least this many and for at least {@link
-     * #CODEC_WARMUP_NS}: a round or two leave the decode path interpreted or half-compiled (a 16
-     * MiB decode is only 64 tensor calls), which shows as a slow decode beside a memcpy that needs
-     * no JIT at all.
+     * Rounds of the codec figures, untimed and then timed: at least this many and for at least
+     * {@link #CODEC_PHASE_NS} each. A round or two leave the decode path interpreted or
+     * half-compiled (a 16 MiB decode is only 64 tensor calls), which shows as a slow decode beside
+     * a memcpy that needs no JIT; and a round is cheap, so the best of many is taken on a noisy
+     * machine.
      */
-    private static final int CODEC_WARMUP_ROUNDS = 3;
+    private static final int CODEC_MIN_ROUNDS = 3;
 
-    private static final long CODEC_WARMUP_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final long CODEC_PHASE_NS = TimeUnit.SECONDS.toNanos(2);
 
     /** What the Kryo rows and their baseline time, printed with every run. */
     private static final String NOTES =
@@ -85,9 +86,9 @@ public final class TransportBench {
                                arrays, allocation and first-touch page faults included.
             memcpy             the frame's bytes copied into an existing direct buffer: the
                                baseline, which like kryo-decode writes into touched memory.
-            Each is the best of the repetitions after untimed warm-up rounds (at least 3
-            and 2 s), all four interleaved in one loop; a pooled decode is checked against
-            the sent adapter, outside the timing.
+            All four run interleaved in one loop: untimed rounds (at least 3 and 2 s), then
+            timed ones (at least --reps, 3 and 2 s), best round reported; a pooled decode is
+            checked against the sent adapter, outside the timing.
             """;
 
     private record Result(String transport, int payloadMib, double gbPerS) {}
@@ -215,7 +216,7 @@ public final class TransportBench {
 
     /**
      * Kryo against memcpy on the same frame, interleaved in one loop so all see the same machine
-     * state; best of {@code reps} after the untimed warm-up ({@link #CODEC_WARMUP_ROUNDS}). See
+     * state; best of the timed rounds after the untimed ones ({@link #CODEC_MIN_ROUNDS}). See
      * {@link #NOTES} for what each times.
      */
     private static List<Result> codecFigures(
@@ -236,11 +237,12 @@ public final class TransportBench {
         double decode = 0;
         double fresh = 0;
         double memcpy = 0;
-        long warmupEnd = System.nanoTime() + CODEC_WARMUP_NS;
-        for (int i = 0; i < CODEC_WARMUP_ROUNDS || System.nanoTime() < warmupEnd; i++) {
+        long warmupEnd = System.nanoTime() + CODEC_PHASE_NS;
+        for (int i = 0; i < CODEC_MIN_ROUNDS || System.nanoTime() < warmupEnd; i++) {
             codecRound(codec, message, out, pool, from, to, (int) bytes);
         }
-        for (int i = 0; i < reps; i++) {
+        long timedEnd = System.nanoTime() + CODEC_PHASE_NS;
+        for (int i = 0; i < Math.max(reps, CODEC_MIN_ROUNDS) || System.nanoTime() < timedEnd; i++) {
             long[] t = codecRound(codec, message, out, pool, from, to, (int) bytes);
             encode = Math.max(encode, bytes / (double) (t[1] - t[0]));
             decode = Math.max(decode, bytes / (double) (t[2] - t[1]));
