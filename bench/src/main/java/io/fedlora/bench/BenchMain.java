@@ -47,7 +47,7 @@ public final class BenchMain {
         }
         if (args.length == 0 || !BENCHES.containsKey(args[0])) {
             System.err.println(
-                    "usage: fedlora bench transport [--quick] [--json] [--sizes 16,64,256]"
+                    "usage: fedlora bench transport [--quick] [--json] [--codec-only] [--sizes 16,64,256]"
                             + " | fedlora bench "
                             + BENCHES.keySet()
                             + " [--quick]");
