@@ -1,5 +1,6 @@
 package io.fedlora.aggregation;
 
+import io.fedlora.aggregation.fair.LoraFairCorrection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -17,6 +18,14 @@ public final class Strategies {
 
     static {
         FACTORIES.put("fedit", r -> new FedIt(sampler(r), weighting(r)));
+        FACTORIES.put(
+                "lora-fair",
+                r ->
+                        new FedIt(
+                                "lora-fair",
+                                sampler(r),
+                                weighting(r),
+                                new LoraFairCorrection(LoraFairCorrection.Settings.read(r))));
     }
 
     private Strategies() {}
