@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * LoRA-FAIR's server correction (Bian et al., ICCV 2025): keep the averaged {@code Ā} and move the
@@ -41,11 +42,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * from each other and from the averaged pair's (HetLoRA, nested ranks pass their own averaged
  * pair).
  *
- * <p>Diagnostics per module: {@code iterations}, {@code delta-b.norm} ({@code ‖ΔB‖_F}) and, when
- * {@code ‖ideal‖} is computed (always in cosine mode, with {@code diagnostics} in ridge mode),
- * {@code cosine.before/after}, {@code residual.before/after} ({@code ‖ideal − B·Ā‖/‖ideal‖}, the
- * aggregation error) and {@code objective.before/after} (the mode's objective; divided by {@code
- * ‖ideal‖²} in ridge mode so that modules of any size compare).
+ * <p>Diagnostics per module: {@code iterations}, {@code delta-b.norm} ({@code ‖ΔB‖_F}), where the
+ * time went ({@code seconds.read}: loading and stacking the clients' factors; {@code
+ * seconds.project}: {@code G} and {@code ĀĀᵀ}; {@code seconds.norm}: {@code ‖ideal‖}; {@code
+ * seconds.solve}: the solve and these diagnostics) and, when {@code ‖ideal‖} is computed (always in
+ * cosine mode, with {@code diagnostics} in ridge mode), {@code cosine.before/after}, {@code
+ * residual.before/after} ({@code ‖ideal − B·Ā‖/‖ideal‖}, the aggregation error) and {@code
+ * objective.before/after} (the mode's objective; divided by {@code ‖ideal‖²} in ridge mode so that
+ * modules of any size compare).
  */
 public final class LoraFairCorrection implements FactorCorrection {
 
@@ -202,15 +206,21 @@ public final class LoraFairCorrection implements FactorCorrection {
         Matrix g;
         Matrix m;
         double idealSquared = Double.NaN;
+        long t0 = System.nanoTime();
+        long t1;
+        long t2;
         try (ClientStack stack =
                 ClientStack.load(clients, type, averaged.outFeatures(), averaged.inFeatures())) {
+            t1 = System.nanoTime();
             g = Matrix.of(stack.projectOnto(aBar));
             INDArray aBarDouble = aBar.castTo(DataType.DOUBLE);
-            m = Matrix.of(aBarDouble.mmul(aBarDouble.transpose()));
+            m = Matrix.of(Nd4j.gemm(aBarDouble, aBarDouble, false, true));
+            t2 = System.nanoTime();
             if (settings.mode() == Mode.COSINE || settings.diagnostics()) {
                 idealSquared = stack.idealNormSquared();
             }
         }
+        long t3 = System.nanoTime();
         Matrix bBar = Matrix.of(averaged.b());
         Fit fit = new Fit(g, m, idealSquared);
 
@@ -226,6 +236,10 @@ public final class LoraFairCorrection implements FactorCorrection {
 
         Map<String, Double> d = new LinkedHashMap<>();
         d.put("iterations", (double) iterations);
+        d.put("seconds.read", (t1 - t0) * 1e-9);
+        d.put("seconds.project", (t2 - t1) * 1e-9);
+        d.put("seconds.norm", (t3 - t2) * 1e-9);
+        d.put("seconds.solve", (System.nanoTime() - t3) * 1e-9);
         Matrix delta = b.minus(bBar);
         d.put("delta-b.norm", Math.sqrt(delta.frobeniusSquared()));
         if (fit.hasNorm() && fit.idealSquared() > 0) {

@@ -31,8 +31,25 @@ final class Matrix {
         if (m.rank() != 2) {
             throw new IllegalArgumentException("expected a matrix, got rank " + m.rank());
         }
-        INDArray c = m.castTo(DataType.DOUBLE).dup('c');
-        return new Matrix((int) m.rows(), (int) m.columns(), c.data().asDouble());
+        boolean plain =
+                !m.isView()
+                        && m.ordering() == 'c'
+                        && m.offset() == 0
+                        && m.data().length() == m.length();
+        INDArray c = plain ? m : m.dup('c');
+        double[] values;
+        if (c.dataType() == DataType.DOUBLE) {
+            values = c.data().asDouble();
+        } else if (c.dataType() == DataType.FLOAT) {
+            float[] f = c.data().asFloat();
+            values = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                values[i] = f[i];
+            }
+        } else {
+            values = c.castTo(DataType.DOUBLE).data().asDouble();
+        }
+        return new Matrix((int) m.rows(), (int) m.columns(), values);
     }
 
     static Matrix identity(int n) {

@@ -39,8 +39,10 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 class LoraFairCorrectionTest {
 
@@ -69,18 +71,23 @@ class LoraFairCorrectionTest {
         return new Problem(pairs, c, average(padded, c));
     }
 
+    /** Tiles of 1, 3 and 512 components, in double and (through the float path) in float. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 512})
-    void stackedSumsMatchTheDenseIdealUpdate(int tile) {
+    @CsvSource({"DOUBLE, 1", "DOUBLE, 3", "DOUBLE, 512", "FLOAT, 3"})
+    void stackedSumsMatchTheDenseIdealUpdate(String typeName, int tile) {
+        DataType type = DataType.valueOf(typeName);
+        double tolerance = type == DataType.DOUBLE ? 1e-12 : 1e-5;
         Problem pr = heterogeneous(11, 0.7);
         double[][] x = pr.x();
         double[][] aBar = dense(pr.averaged().a());
-        try (ClientStack stack = ClientStack.load(pr.clients(), DataType.DOUBLE, 7, 6, tile)) {
+        try (ClientStack stack = ClientStack.load(pr.clients(), type, 7, 6, tile)) {
             assertEquals(12, stack.components());
-            double[][] g = dense(stack.projectOnto(pr.averaged().a()));
+            INDArray projected = stack.projectOnto(pr.averaged().a());
+            assertEquals(type, projected.dataType());
+            double[][] g = dense(projected);
             double[][] expected = matmul(x, transpose(aBar));
-            assertTrue(maxAbsDiff(expected, g) <= 1e-12 * norm(expected));
-            assertEquals(inner(x, x), stack.idealNormSquared(), 1e-12 * inner(x, x));
+            assertTrue(maxAbsDiff(expected, g) <= tolerance * norm(expected));
+            assertEquals(inner(x, x), stack.idealNormSquared(), tolerance * inner(x, x));
         }
     }
 
@@ -123,7 +130,16 @@ class LoraFairCorrectionTest {
                 new LoraFairCorrection(s.withDiagnostics(false))
                         .correct(pr.averaged(), pr.clients());
         assertEquals(with.pair().b(), without.pair().b());
-        assertEquals(Set.of("iterations", "delta-b.norm"), without.diagnostics().keySet());
+        assertEquals(
+                Set.of(
+                        "iterations",
+                        "delta-b.norm",
+                        "seconds.read",
+                        "seconds.project",
+                        "seconds.norm",
+                        "seconds.solve"),
+                without.diagnostics().keySet());
+        assertEquals(0, without.diagnostics().get("seconds.norm"), 1e-3);
     }
 
     /**
