@@ -1,5 +1,6 @@
 package io.fedlora.aggregation;
 
+import io.fedlora.aggregation.fair.LoraFairCorrection;
 import io.fedlora.aggregation.robust.CoordinateMedian;
 import io.fedlora.aggregation.robust.MultiKrum;
 import io.fedlora.aggregation.robust.TrimmedMean;
@@ -40,6 +41,14 @@ public final class Strategies {
         FACTORIES.put("trimmed-mean", r -> TrimmedMean.fromOptions(sampler(r), r));
         FACTORIES.put("multi-krum", r -> MultiKrum.fromOptions(sampler(r), weighting(r), r));
         ServerOptimizers.register(FACTORIES); // fedavgm, fedadam, fedyogi, fedadagrad
+        FACTORIES.put(
+                "lora-fair",
+                r ->
+                        new FedIt(
+                                "lora-fair",
+                                sampler(r),
+                                weighting(r),
+                                new LoraFairCorrection(LoraFairCorrection.Settings.read(r))));
     }
 
     private Strategies() {}
@@ -80,9 +89,10 @@ public final class Strategies {
         String name = r.string("correction", "none").trim().toLowerCase(java.util.Locale.ROOT);
         return switch (name) {
             case "none" -> FactorCorrection.NONE;
+            case "lora-fair" -> new LoraFairCorrection(LoraFairCorrection.Settings.read(r));
             default ->
                     throw new IllegalArgumentException(
-                            "unknown correction " + name + "; known: none");
+                            "unknown correction " + name + "; known: none, lora-fair");
         };
     }
 
