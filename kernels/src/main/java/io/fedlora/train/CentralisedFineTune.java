@@ -132,7 +132,42 @@ public final class CentralisedFineTune {
         void onProgress(String phase, int step, int totalSteps, double loss);
     }
 
+    /** A base model trained in full on plain images, and how its training went. */
+    public record Pretrained(VitClassifier model, TrainReport report) {}
+
     private CentralisedFineTune() {}
+
+    /**
+     * The pre-training step on its own: a {@link VitClassifier} seeded from {@code seed}, every
+     * parameter trained on the identity domain of {@code train} with AdamW, reporting progress
+     * about every twentieth of the steps. Federated scenarios reuse it to build their frozen base.
+     */
+    public static Pretrained pretrain(
+            ArrayDataset train,
+            VitConfig model,
+            int steps,
+            double learningRate,
+            int batchSize,
+            long seed,
+            ProgressListener progress) {
+        VitClassifier base = VitClassifier.seeded(model, seed);
+        base.enableFullTraining();
+        TrainConfig config =
+                new TrainConfig()
+                        .learningRate(learningRate)
+                        .batchSize(batchSize)
+                        .localSteps(steps)
+                        .seed(seed)
+                        .progressEvery(Math.max(1, steps / 20));
+        TrainReport report =
+                LocalTrainer.train(
+                        base,
+                        FeatureDomain.IDENTITY.apply(train, seed),
+                        config,
+                        config.newOptimizer(),
+                        progress);
+        return new Pretrained(base, report);
+    }
 
     public static Result run(Settings s, Listener listener) {
         ArrayDataset train =
@@ -141,24 +176,18 @@ public final class CentralisedFineTune {
                 FashionMnist.load(s.dataDir(), FashionMnist.Split.TEST, s.testExamples());
         ArrayDataset shiftedTrain = s.shifted().apply(train, s.seed());
         ArrayDataset shiftedTest = s.shifted().apply(test, s.seed() + 1);
-        int progressEvery = Math.max(1, s.pretrainSteps() / 20);
 
-        VitClassifier base = VitClassifier.seeded(s.model(), s.seed());
-        base.enableFullTraining();
-        TrainConfig pretrain =
-                new TrainConfig()
-                        .learningRate(s.pretrainLearningRate())
-                        .batchSize(s.batchSize())
-                        .localSteps(s.pretrainSteps())
-                        .seed(s.seed())
-                        .progressEvery(progressEvery);
-        TrainReport pretrainReport =
-                LocalTrainer.train(
-                        base,
-                        FeatureDomain.IDENTITY.apply(train, s.seed()),
-                        pretrain,
-                        pretrain.newOptimizer(),
+        Pretrained pretrained =
+                pretrain(
+                        train,
+                        s.model(),
+                        s.pretrainSteps(),
+                        s.pretrainLearningRate(),
+                        s.batchSize(),
+                        s.seed(),
                         (step, total, loss) -> listener.onProgress("pretrain", step, total, loss));
+        VitClassifier base = pretrained.model();
+        TrainReport pretrainReport = pretrained.report();
         double identity = Evaluator.evaluate(base, test, 500).accuracy();
         double frozenShifted = Evaluator.evaluate(base, shiftedTest, 500).accuracy();
 
