@@ -24,6 +24,7 @@ class PeerStrategiesTest {
                         "flexlora",
                         "flora",
                         "hetlora",
+                        "lora-fair",
                         "median",
                         "multi-krum",
                         "nested-rank",
@@ -60,6 +61,18 @@ class PeerStrategiesTest {
                         new StrategySpec(
                                 "nested-rank",
                                 Map.of("correction", "NONE", "weighting", "uniform"))));
+        assertInstanceOf(
+                NestedRank.class,
+                Strategies.create(
+                        new StrategySpec(
+                                "nested-rank",
+                                Map.of(
+                                        "correction",
+                                        "lora-fair",
+                                        "mode",
+                                        "ridge",
+                                        "lambda",
+                                        "0.1"))));
     }
 
     @Test
@@ -70,8 +83,8 @@ class PeerStrategiesTest {
                         () ->
                                 Strategies.create(
                                         new StrategySpec(
-                                                "nested-rank", Map.of("correction", "lora-fair"))));
-        assertEquals("unknown correction lora-fair; known: none", e.getMessage());
+                                                "nested-rank", Map.of("correction", "fair"))));
+        assertEquals("unknown correction fair; known: none, lora-fair", e.getMessage());
         e =
                 assertThrows(
                         IllegalArgumentException.class,
