@@ -234,6 +234,15 @@ public final class LoraFairCorrection implements FactorCorrection {
             iterations = s.iterations;
         }
 
+        // Diagnostics and the guarantee below are about the pair returned, in its own data type.
+        INDArray bOut = b.toNd4j(averaged.b().dataType());
+        b = Matrix.of(bOut);
+        if (fit.hasNorm()
+                && fit.idealSquared() > 0
+                && objective(fit, b, bBar) > objective(fit, bBar, bBar)) {
+            b = bBar; // rounding ate a vanishing gain: keep the average
+        }
+
         Map<String, Double> d = new LinkedHashMap<>();
         d.put("iterations", (double) iterations);
         d.put("seconds.read", (t1 - t0) * 1e-9);
@@ -253,7 +262,7 @@ public final class LoraFairCorrection implements FactorCorrection {
         if (delta.frobeniusSquared() == 0) {
             return new Corrected(averaged, d);
         }
-        return new Corrected(new LoraPair(aBar, b.toNd4j(averaged.b().dataType())), d);
+        return new Corrected(new LoraPair(aBar, bOut), d);
     }
 
     private record Solved(Matrix b, int iterations) {}
