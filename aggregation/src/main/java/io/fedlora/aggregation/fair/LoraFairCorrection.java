@@ -79,6 +79,9 @@ public final class LoraFairCorrection implements FactorCorrection {
      * @param solver the cosine mode's solver
      * @param diagnostics whether ridge mode computes {@code ‖ideal‖} for its cosine, residual and
      *     objective diagnostics (cosine mode always needs it)
+     * @param residualGuard whether the cosine mode's {@code ΔB} is shortened, when it would raise
+     *     the residual above FedIT's, to the point of least residual on the segment from {@code B̄}
+     *     to {@code B̄ + ΔB} (see the class comment)
      */
     public record Settings(
             Mode mode,
@@ -87,7 +90,8 @@ public final class LoraFairCorrection implements FactorCorrection {
             double tolerance,
             double learningRate,
             Solver solver,
-            boolean diagnostics) {
+            boolean diagnostics,
+            boolean residualGuard) {
 
         public Settings {
             if (mode == null || solver == null) {
@@ -115,14 +119,20 @@ public final class LoraFairCorrection implements FactorCorrection {
             }
         }
 
-        /** Cosine mode, λ = 0.01, 1000 iterations, tolerance 1e-6, Armijo from step 0.01. */
+        /**
+         * Cosine mode, λ = 0.01, 1000 iterations, tolerance 1e-6, Armijo from step 0.01, residual
+         * guard on.
+         */
         public static Settings defaults() {
-            return new Settings(Mode.COSINE, 0.01, 1000, 1e-6, 0.01, Solver.ARMIJO, true);
+            return new Settings(Mode.COSINE, 0.01, 1000, 1e-6, 0.01, Solver.ARMIJO, true, true);
         }
 
-        /** The paper's solver: SGD at learning rate 0.01, otherwise as {@link #defaults()}. */
+        /**
+         * The paper's method as published: SGD at learning rate 0.01 and no residual guard,
+         * otherwise as {@link #defaults()}.
+         */
         public static Settings paper() {
-            return defaults().withSolver(Solver.SGD);
+            return defaults().withSolver(Solver.SGD).withResidualGuard(false);
         }
 
         /** Ridge mode with λ = 0.01. */
@@ -132,35 +142,71 @@ public final class LoraFairCorrection implements FactorCorrection {
 
         public Settings withMode(Mode m) {
             return new Settings(
-                    m, lambda, maxIterations, tolerance, learningRate, solver, diagnostics);
+                    m,
+                    lambda,
+                    maxIterations,
+                    tolerance,
+                    learningRate,
+                    solver,
+                    diagnostics,
+                    residualGuard);
         }
 
         public Settings withLambda(double l) {
             return new Settings(
-                    mode, l, maxIterations, tolerance, learningRate, solver, diagnostics);
+                    mode,
+                    l,
+                    maxIterations,
+                    tolerance,
+                    learningRate,
+                    solver,
+                    diagnostics,
+                    residualGuard);
         }
 
         public Settings withSolver(Solver s) {
             return new Settings(
-                    mode, lambda, maxIterations, tolerance, learningRate, s, diagnostics);
+                    mode,
+                    lambda,
+                    maxIterations,
+                    tolerance,
+                    learningRate,
+                    s,
+                    diagnostics,
+                    residualGuard);
         }
 
         public Settings withIterations(int max, double tol) {
-            return new Settings(mode, lambda, max, tol, learningRate, solver, diagnostics);
+            return new Settings(
+                    mode, lambda, max, tol, learningRate, solver, diagnostics, residualGuard);
         }
 
         public Settings withLearningRate(double lr) {
-            return new Settings(mode, lambda, maxIterations, tolerance, lr, solver, diagnostics);
+            return new Settings(
+                    mode, lambda, maxIterations, tolerance, lr, solver, diagnostics, residualGuard);
+        }
+
+        public Settings withResidualGuard(boolean on) {
+            return new Settings(
+                    mode, lambda, maxIterations, tolerance, learningRate, solver, diagnostics, on);
         }
 
         public Settings withDiagnostics(boolean on) {
-            return new Settings(mode, lambda, maxIterations, tolerance, learningRate, solver, on);
+            return new Settings(
+                    mode,
+                    lambda,
+                    maxIterations,
+                    tolerance,
+                    learningRate,
+                    solver,
+                    on,
+                    residualGuard);
         }
 
         /**
          * Reads options {@code mode} (cosine|ridge), {@code lambda}, {@code max-iterations}, {@code
-         * tolerance}, {@code learning-rate}, {@code solver} (armijo|sgd) and {@code diagnostics},
-         * each defaulting to {@link #defaults()}.
+         * tolerance}, {@code learning-rate}, {@code solver} (armijo|sgd), {@code diagnostics} and
+         * {@code residual-guard}, each defaulting to {@link #defaults()}.
          */
         public static Settings read(StrategySpec.Reader r) {
             Settings d = defaults();
@@ -171,7 +217,8 @@ public final class LoraFairCorrection implements FactorCorrection {
                     r.real("tolerance", d.tolerance()),
                     r.real("learning-rate", d.learningRate()),
                     r.choice("solver", Solver.class, d.solver()),
-                    r.flag("diagnostics", d.diagnostics()));
+                    r.flag("diagnostics", d.diagnostics()),
+                    r.flag("residual-guard", d.residualGuard()));
         }
     }
 
@@ -230,16 +277,14 @@ public final class LoraFairCorrection implements FactorCorrection {
             b = RidgeSolve.solve(g, bBar, m, settings.lambda());
         } else {
             Solved s = solveCosine(fit, bBar);
-            b = s.b;
+            b = settings.residualGuard() ? guardResidual(fit, s.b, bBar) : s.b;
             iterations = s.iterations;
         }
 
         // Diagnostics and the guarantee below are about the pair returned, in its own data type.
         INDArray bOut = b.toNd4j(averaged.b().dataType());
         b = Matrix.of(bOut);
-        if (fit.hasNorm()
-                && fit.idealSquared() > 0
-                && objective(fit, b, bBar) > objective(fit, bBar, bBar)) {
+        if (fit.hasNorm() && fit.idealSquared() > 0 && worseThanAverage(fit, b, bBar)) {
             b = bBar; // rounding ate a vanishing gain: keep the average
         }
 
@@ -314,6 +359,28 @@ public final class LoraFairCorrection implements FactorCorrection {
         return new Solved(bBar.plusScaled(1, basis.lift(o.x().minus(zBar))), o.iterations());
     }
 
+    /**
+     * {@code b} itself when its residual is at most FedIT's, otherwise the point of least residual
+     * on the segment {@code B̄ + t·(b − B̄)}, {@code t ∈ [0, 1]}: the residual is a quadratic in t,
+     * {@code t* = ⟨ideal − B̄Ā, ΔĀ⟩ / ‖ΔĀ‖² = (⟨G, Δ⟩ − ⟨B̄M, Δ⟩) / ⟨ΔM, Δ⟩}. At {@code t = 0} it
+     * is FedIT's, so the result never has a larger residual; and since {@code {y : ⟨x, y⟩ ≥ c‖y‖}}
+     * is convex for {@code c ≥ 0}, the cosine anywhere on the segment stays at least the smaller of
+     * the two ends' — at least FedIT's whenever FedIT's is non-negative.
+     */
+    private static Matrix guardResidual(Fit fit, Matrix b, Matrix bBar) {
+        if (!fit.hasNorm() || fit.residualSquared(b) <= fit.residualSquared(bBar)) {
+            return b;
+        }
+        Matrix delta = b.minus(bBar);
+        double curvature = delta.times(fit.m).inner(delta);
+        if (!(curvature > 0)) {
+            return bBar;
+        }
+        double t = (fit.g.inner(delta) - bBar.times(fit.m).inner(delta)) / curvature;
+        t = Math.max(0, Math.min(1, t));
+        return bBar.plusScaled(t, delta);
+    }
+
     private Matrix warmStart(Fit fit, Matrix bBar) {
         double trace = 0;
         for (int i = 0; i < fit.m.rows; i++) {
@@ -324,6 +391,19 @@ public final class LoraFairCorrection implements FactorCorrection {
         }
         double lambda = settings.lambda() > 0 ? settings.lambda() : 1e-6 * trace / fit.m.rows;
         return RidgeSolve.solve(fit.g, bBar, fit.m, lambda);
+    }
+
+    /**
+     * Whether {@code b} breaks this mode's promise against the plain average: a higher objective,
+     * or — for the guarded cosine mode, whose promise is about the residual and the cosine — a
+     * higher residual or a lower cosine.
+     */
+    private boolean worseThanAverage(Fit fit, Matrix b, Matrix bBar) {
+        if (settings.mode() == Mode.COSINE && settings.residualGuard()) {
+            return fit.residualSquared(b) > fit.residualSquared(bBar)
+                    || fit.cosine(b) < fit.cosine(bBar);
+        }
+        return objective(fit, b, bBar) > objective(fit, bBar, bBar);
     }
 
     private double objective(Fit fit, Matrix b, Matrix bBar) {
