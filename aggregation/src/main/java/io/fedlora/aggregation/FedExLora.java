@@ -31,11 +31,6 @@ public final class FedExLora extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     public FitOutcome aggregateFit(
             long round, GlobalModel global, List<FitResult> results, List<Failure> failures) {
         double[] p = weighting.of(results);

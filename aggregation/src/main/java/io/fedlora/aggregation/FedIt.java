@@ -39,11 +39,6 @@ public final class FedIt extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     public FitOutcome aggregateFit(
             long round, GlobalModel global, List<FitResult> results, List<Failure> failures) {
         double[] p = weighting.of(results);

@@ -31,11 +31,6 @@ public final class FfaLora extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     protected Map<String, String> fitOptions(long round) {
         return Map.of(TrainOptions.FREEZE_A, "true");
     }

@@ -36,11 +36,6 @@ public final class FlexLora extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     public FitOutcome aggregateFit(
             long round, GlobalModel global, List<FitResult> results, List<Failure> failures) {
         double[] p = weighting.of(results);

@@ -60,11 +60,6 @@ public final class HetLora extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     protected int rankFor(ClientInfo client, int globalRank) {
         int rank = super.rankFor(client, globalRank);
         return Math.min(rank, prunedRanks.getOrDefault(client.id(), rank));

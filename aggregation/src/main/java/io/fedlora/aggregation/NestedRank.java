@@ -37,11 +37,6 @@ public final class NestedRank extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     protected Map<String, String> fitOptions(long round, int rank) {
         return Map.of(TrainOptions.NESTED_RANK_MAX, Integer.toString(rank));
     }

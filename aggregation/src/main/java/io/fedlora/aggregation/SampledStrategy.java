@@ -1,5 +1,6 @@
 package io.fedlora.aggregation;
 
+import io.fedlora.lora.Adapter;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,12 @@ public abstract class SampledStrategy implements Strategy {
     protected SampledStrategy(ClientSampler sampler, RankPolicy ranks) {
         this.sampler = sampler;
         this.ranks = ranks;
+    }
+
+    /** The initial adapter as it is; strategies that reshape it override this. */
+    @Override
+    public GlobalModel initialize(Adapter initial) {
+        return GlobalModel.initial(initial);
     }
 
     @Override

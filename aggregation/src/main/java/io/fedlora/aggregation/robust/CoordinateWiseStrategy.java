@@ -28,11 +28,6 @@ abstract class CoordinateWiseStrategy extends SampledStrategy {
         super(sampler, RankPolicy.HOMOGENEOUS);
     }
 
-    @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
     /** One coordinate of the aggregate from the clients' values there, sorted ascending. */
     protected abstract double ofSorted(double[] sorted);
 

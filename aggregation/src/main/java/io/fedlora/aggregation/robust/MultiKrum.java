@@ -12,7 +12,6 @@ import io.fedlora.aggregation.StrategySpec;
 import io.fedlora.aggregation.StreamingSum;
 import io.fedlora.aggregation.UpdateHandle;
 import io.fedlora.aggregation.Weighting;
-import io.fedlora.lora.Adapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -69,11 +68,6 @@ public final class MultiKrum extends SampledStrategy {
     @Override
     public String name() {
         return "multi-krum";
-    }
-
-    @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
     }
 
     /** Krum scores of every client from the squared distances {@code d} among n clients. */
