@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 /**
  * Runs any {@link Strategy} over virtual clients in one JVM, round by round, as a real coordinator
@@ -39,8 +40,9 @@ import java.util.Random;
  * instruction option the clients cannot honour, an instruction to an unknown client) stop the run.
  *
  * <p>Deterministic: the initial adapter and every client's local training are seeded from {@link
- * LoopSettings#seed()}, clients train one after the other in instruction order, so equal settings
- * give identical runs. A loop runs once.
+ * LoopSettings#seed()} and results are taken in instruction order, so equal settings give identical
+ * runs whether clients train one after the other or {@link LoopSettings#parallelism() several at a
+ * time} (the {@link FaultInjection} must then be thread-safe). A loop runs once.
  */
 public final class FederatedLoop {
 
@@ -64,6 +66,7 @@ public final class FederatedLoop {
     private Listener listener = Listener.NONE;
     private FaultInjection faults = FaultInjection.NONE;
     private boolean ran;
+    private ClientTasks tasks;
 
     /**
      * @param base the frozen base every client's model is built over; base updates are merged into
@@ -114,11 +117,14 @@ public final class FederatedLoop {
         long t0 = System.nanoTime();
         GlobalModel global = strategy.initialize(initialAdapter());
         List<RoundRecord> records = new ArrayList<>();
-        record(records, initialRound(global));
-        for (long round = 1; round <= settings.rounds(); round++) {
-            RoundResult r = round(round, global);
-            global = r.global;
-            record(records, r.record);
+        try (ClientTasks pool = new ClientTasks(settings.parallelism())) {
+            tasks = pool;
+            record(records, initialRound(global));
+            for (long round = 1; round <= settings.rounds(); round++) {
+                RoundResult r = round(round, global);
+                global = r.global;
+                record(records, r.record);
+            }
         }
         return new RunResult(
                 strategy.name(),
@@ -174,17 +180,26 @@ public final class FederatedLoop {
             }
             configs.add(runner.configFor(i));
         }
-        List<Failure> failures = new ArrayList<>();
-        List<FitResult> results = new ArrayList<>();
+        List<Callable<FitResult>> fits = new ArrayList<>();
         for (int k = 0; k < instructions.size(); k++) {
             FitInstruction i = instructions.get(k);
-            try {
-                results.add(
-                        faults.apply(
-                                runner.fit(clients.get(i.clientId()), i, configs.get(k), global)));
-            } catch (RuntimeException e) {
+            TrainConfig config = configs.get(k);
+            VirtualClient client = clients.get(i.clientId());
+            fits.add(() -> faults.apply(runner.fit(client, i, config, global)));
+        }
+        List<Failure> failures = new ArrayList<>();
+        List<FitResult> results = new ArrayList<>();
+        List<ClientTasks.Outcome<FitResult>> outcomes = tasks.run(fits);
+        for (int k = 0; k < outcomes.size(); k++) {
+            ClientTasks.Outcome<FitResult> o = outcomes.get(k);
+            if (o.error() == null) {
+                results.add(o.value());
+            } else {
                 failures.add(
-                        new Failure(i.clientId(), round, "training failed: " + e.getMessage()));
+                        new Failure(
+                                instructions.get(k).clientId(),
+                                round,
+                                "training failed: " + o.error().getMessage()));
             }
         }
         UpdateValidator.Outcome checked = validator.validate(global, instructions, results);
@@ -234,8 +249,7 @@ public final class FederatedLoop {
 
     private Evaluation evaluate(long round, GlobalModel global, List<Failure> failures) {
         List<EvaluateInstruction> instructions = strategy.configureEvaluate(round, global, infos);
-        List<EvaluateResult> results = new ArrayList<>();
-        List<Failure> evalFailures = new ArrayList<>();
+        List<Callable<EvaluateResult>> evaluations = new ArrayList<>();
         for (EvaluateInstruction i : instructions) {
             VirtualClient client = clients.get(i.clientId());
             if (client == null) {
@@ -246,11 +260,21 @@ public final class FederatedLoop {
                                 + i.clientId()
                                 + " to evaluate");
             }
-            try {
-                results.add(runner.evaluate(client, i, global));
-            } catch (RuntimeException e) {
+            evaluations.add(() -> runner.evaluate(client, i, global));
+        }
+        List<EvaluateResult> results = new ArrayList<>();
+        List<Failure> evalFailures = new ArrayList<>();
+        List<ClientTasks.Outcome<EvaluateResult>> outcomes = tasks.run(evaluations);
+        for (int k = 0; k < outcomes.size(); k++) {
+            ClientTasks.Outcome<EvaluateResult> o = outcomes.get(k);
+            if (o.error() == null) {
+                results.add(o.value());
+            } else {
                 evalFailures.add(
-                        new Failure(i.clientId(), round, "evaluation failed: " + e.getMessage()));
+                        new Failure(
+                                instructions.get(k).clientId(),
+                                round,
+                                "evaluation failed: " + o.error().getMessage()));
             }
         }
         failures.addAll(evalFailures);

@@ -13,6 +13,8 @@ package io.fedlora.simulation;
  * @param evalBatchSize batch size of evaluation (affects speed only)
  * @param maxUpdateNorm the validator's bound on an update's distance from its start; ∞ for none
  * @param seed seeds the initial adapter and every client's local training
+ * @param parallelism clients that train or evaluate at the same time, each on its own thread; the
+ *     results do not depend on it
  */
 public record LoopSettings(
         int rounds,
@@ -22,7 +24,8 @@ public record LoopSettings(
         double learningRate,
         int evalBatchSize,
         double maxUpdateNorm,
-        long seed) {
+        long seed,
+        int parallelism) {
 
     public LoopSettings {
         positive("rounds", rounds);
@@ -30,6 +33,7 @@ public record LoopSettings(
         positive("localSteps", localSteps);
         positive("batchSize", batchSize);
         positive("evalBatchSize", evalBatchSize);
+        positive("parallelism", parallelism);
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException(
                     "learning rate must be positive and finite, got " + learningRate);
@@ -49,7 +53,8 @@ public record LoopSettings(
                 learningRate,
                 evalBatchSize,
                 maxUpdateNorm,
-                s);
+                s,
+                parallelism);
     }
 
     public LoopSettings withRounds(int r) {
@@ -61,17 +66,47 @@ public record LoopSettings(
                 learningRate,
                 evalBatchSize,
                 maxUpdateNorm,
-                seed);
+                seed,
+                parallelism);
     }
 
     public LoopSettings withEvalEvery(int e) {
         return new LoopSettings(
-                rounds, e, localSteps, batchSize, learningRate, evalBatchSize, maxUpdateNorm, seed);
+                rounds,
+                e,
+                localSteps,
+                batchSize,
+                learningRate,
+                evalBatchSize,
+                maxUpdateNorm,
+                seed,
+                parallelism);
     }
 
     public LoopSettings withLocalTraining(int steps, int batch, double lr) {
         return new LoopSettings(
-                rounds, evalEvery, steps, batch, lr, evalBatchSize, maxUpdateNorm, seed);
+                rounds,
+                evalEvery,
+                steps,
+                batch,
+                lr,
+                evalBatchSize,
+                maxUpdateNorm,
+                seed,
+                parallelism);
+    }
+
+    public LoopSettings withParallelism(int threads) {
+        return new LoopSettings(
+                rounds,
+                evalEvery,
+                localSteps,
+                batchSize,
+                learningRate,
+                evalBatchSize,
+                maxUpdateNorm,
+                seed,
+                threads);
     }
 
     /** Whether round {@code round} (0 = the initial model) ends with a federated evaluation. */

@@ -39,17 +39,18 @@ class FederatedLoopTest {
 
     @BeforeAll
     static void loadClients() {
+        OpThreads.oneThreadPerOp(); // speed only: results do not depend on it
         clients = TinyFederation.clients();
     }
 
     private static FederatedLoop loop(RecordingStrategy strategy, SharedBase base, long seed) {
+        return loop(strategy, base, TinyFederation.settings(2, seed));
+    }
+
+    private static FederatedLoop loop(
+            RecordingStrategy strategy, SharedBase base, LoopSettings settings) {
         return new FederatedLoop(
-                strategy,
-                clients,
-                TinyFederation.models(),
-                base,
-                TinyFederation.LORA,
-                TinyFederation.settings(2, seed));
+                strategy, clients, TinyFederation.models(), base, TinyFederation.LORA, settings);
     }
 
     @Test
@@ -186,11 +187,35 @@ class FederatedLoopTest {
                 loop(new RecordingStrategy(), SharedBase.copyOf(TinyFederation.base()), 5).run();
         RunResult two =
                 loop(new RecordingStrategy(), SharedBase.copyOf(TinyFederation.base()), 5).run();
+        RunResult parallel =
+                loop(
+                                new RecordingStrategy(),
+                                SharedBase.copyOf(TinyFederation.base()),
+                                TinyFederation.settings(2, 5).withParallelism(3))
+                        .run();
         RunResult other =
                 loop(new RecordingStrategy(), SharedBase.copyOf(TinyFederation.base()), 6).run();
+        assertSameAdapter(one.global().adapter(), parallel.global().adapter());
 
         Adapter x = one.global().adapter();
-        Adapter y = two.global().adapter();
+        assertSameAdapter(x, two.global().adapter());
+        for (int r = 0; r < one.rounds().size(); r++) {
+            assertEquals(
+                    one.rounds().get(r).evaluation().map(Evaluation::accuracy),
+                    two.rounds().get(r).evaluation().map(Evaluation::accuracy));
+            assertEquals(
+                    one.rounds().get(r).evaluation().map(Evaluation::loss),
+                    parallel.rounds().get(r).evaluation().map(Evaluation::loss));
+        }
+        assertNotEquals(
+                x.module("blocks.0.attn.q")
+                        .b()
+                        .distance2(other.global().adapter().module("blocks.0.attn.q").b()),
+                0.0,
+                "another seed, another run");
+    }
+
+    private static void assertSameAdapter(Adapter x, Adapter y) {
         for (String m : x.modules().keySet()) {
             assertArrayEquals(
                     x.module(m).a().ravel().toFloatVector(),
@@ -207,17 +232,6 @@ class FederatedLoopTest {
                     y.modulesToSave().get(s).ravel().toFloatVector(),
                     s);
         }
-        for (int r = 0; r < one.rounds().size(); r++) {
-            assertEquals(
-                    one.rounds().get(r).evaluation().map(Evaluation::accuracy),
-                    two.rounds().get(r).evaluation().map(Evaluation::accuracy));
-        }
-        assertNotEquals(
-                x.module("blocks.0.attn.q")
-                        .b()
-                        .distance2(other.global().adapter().module("blocks.0.attn.q").b()),
-                0.0,
-                "another seed, another run");
     }
 
     @Test

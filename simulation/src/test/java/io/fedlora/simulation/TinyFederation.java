@@ -62,6 +62,6 @@ final class TinyFederation {
     }
 
     static LoopSettings settings(int rounds, long seed) {
-        return new LoopSettings(rounds, 1, 2, 8, 1e-2, 64, Double.POSITIVE_INFINITY, seed);
+        return new LoopSettings(rounds, 1, 2, 8, 1e-2, 64, Double.POSITIVE_INFINITY, seed, 1);
     }
 }
