@@ -1,8 +1,6 @@
 package io.fedlora.aggregation;
 
 import io.fedlora.lora.Adapter;
-import io.fedlora.lora.LoraPair;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,44 +39,25 @@ public final class FedIt extends SampledStrategy {
     }
 
     @Override
-    public GlobalModel initialize(Adapter initial) {
-        return GlobalModel.initial(initial);
-    }
-
-    @Override
     public FitOutcome aggregateFit(
             long round, GlobalModel global, List<FitResult> results, List<Failure> failures) {
         double[] p = weighting.of(results);
+        double[] scales = new double[p.length];
         StreamingSum sum = new StreamingSum();
         for (int i = 0; i < results.size(); i++) {
-            sum.add(results.get(i).adapter(), p[i]);
+            Adapter update = results.get(i).adapter();
+            scales[i] = update.scale();
+            sum.add(update, p[i]);
         }
         Adapter averaged = sum.result();
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("clients", (double) results.size());
-        metrics.put("failures", (double) failures.size());
-        if (correction == FactorCorrection.NONE) {
-            return new FitOutcome(averaged, metrics);
-        }
-        List<UpdateHandle> updates = results.stream().map(FitResult::update).toList();
-        Map<String, LoraPair> corrected = new LinkedHashMap<>();
-        Map<String, Double> diagnostics = new LinkedHashMap<>();
-        for (Map.Entry<String, LoraPair> e : averaged.modules().entrySet()) {
-            FactorCorrection.Corrected c =
-                    correction.correct(e.getValue(), new ModuleClients(e.getKey(), updates, p));
-            corrected.put(e.getKey(), c.pair());
-            c.diagnostics().forEach((k, v) -> diagnostics.merge(k, v, Double::sum));
-        }
-        int modules = averaged.modules().size();
-        diagnostics.forEach(
-                (k, v) -> metrics.put(correction.name() + "." + k + ".mean", v / modules));
-        return new FitOutcome(
-                new Adapter(
-                        corrected,
-                        averaged.rank(),
-                        averaged.alpha(),
-                        averaged.targetModules(),
-                        averaged.modulesToSave()),
-                metrics);
+        CorrectionPass.Result corrected =
+                CorrectionPass.apply(
+                        correction,
+                        averaged,
+                        results.stream().map(FitResult::update).toList(),
+                        CorrectionPass.coefficients(p, scales, averaged.scale()));
+        Map<String, Double> metrics = RoundMetrics.of(results, failures);
+        metrics.putAll(corrected.metrics());
+        return new FitOutcome(corrected.adapter(), metrics);
     }
 }

@@ -1,5 +1,6 @@
 package io.fedlora.aggregation;
 
+import io.fedlora.lora.Adapter;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,12 @@ public abstract class SampledStrategy implements Strategy {
         this.ranks = ranks;
     }
 
+    /** The initial adapter as it is; strategies that reshape it override this. */
+    @Override
+    public GlobalModel initialize(Adapter initial) {
+        return GlobalModel.initial(initial);
+    }
+
     @Override
     public List<FitInstruction> configureFit(
             long round, GlobalModel global, List<ClientInfo> available) {
@@ -26,13 +33,27 @@ public abstract class SampledStrategy implements Strategy {
                 available.stream().filter(c -> ranks.accepts(c, globalRank)).toList();
         return sampler.sample(round, eligible).stream()
                 .map(
-                        c ->
-                                new FitInstruction(
-                                        c.id(),
-                                        round,
-                                        ranks.rankFor(c, globalRank),
-                                        fitOptions(round)))
+                        c -> {
+                            int rank = rankFor(c, globalRank);
+                            return new FitInstruction(c.id(), round, rank, fitOptions(round, rank));
+                        })
                 .toList();
+    }
+
+    /**
+     * The rank {@code client} trains at: the {@link RankPolicy}'s by default; a strategy that
+     * remembers per-client ranks (HetLoRA's self-pruning) lowers it.
+     */
+    protected int rankFor(ClientInfo client, int globalRank) {
+        return ranks.rankFor(client, globalRank);
+    }
+
+    /**
+     * Training options of a client of the round that trains at {@code rank}; {@link
+     * #fitOptions(long)} by default. Nested ranks override it to pass each client its own rank.
+     */
+    protected Map<String, String> fitOptions(long round, int rank) {
+        return fitOptions(round);
     }
 
     /** Training options every client of the round receives; none by default. */

@@ -3,6 +3,7 @@ package io.fedlora.aggregation;
 import io.fedlora.lora.Adapter;
 import io.fedlora.lora.LoraPair;
 import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Where a client's update lives until aggregation: on the heap, off-heap, or in a spill file. A
@@ -25,6 +26,19 @@ public interface UpdateHandle {
             throw new IllegalArgumentException("the update has no module " + name);
         }
         return pair;
+    }
+
+    /**
+     * One saved module's tensor ({@code modules_to_save}, e.g. a classifier head), so that
+     * strategies that need every client at once (median, Krum) can hold one tensor per client.
+     * Stores that can read one tensor alone override this; the default loads the whole adapter.
+     */
+    default INDArray saved(String name) {
+        INDArray tensor = load().modulesToSave().get(name);
+        if (tensor == null) {
+            throw new IllegalArgumentException("the update has no saved module " + name);
+        }
+        return tensor;
     }
 
     /** A handle to an adapter that is already in memory. */

@@ -1,5 +1,6 @@
 package io.fedlora.bench;
 
+import io.fedlora.bench.aggregation.AggregationBench;
 import io.fedlora.bench.codec.CodecBenchmark;
 import io.fedlora.bench.transport.TransportBench;
 import java.lang.management.ManagementFactory;
@@ -45,9 +46,15 @@ public final class BenchMain {
             TransportBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("aggregation")) {
+            AggregationBench.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length == 0 || !BENCHES.containsKey(args[0])) {
             System.err.println(
-                    "usage: fedlora bench transport [--quick] [--json] [--sizes 16,64,256]"
+                    "usage: fedlora bench transport [--quick] [--json] [--codec-only] [--sizes 16,64,256]"
+                            + " | fedlora bench aggregation [--quick] [--clients N] [--layers L]"
+                            + " [--dim D] [--rank R] [--spill DIR]"
                             + " | fedlora bench "
                             + BENCHES.keySet()
                             + " [--quick]");

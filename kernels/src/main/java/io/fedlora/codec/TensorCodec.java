@@ -22,9 +22,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  *
  * <p>Encoding reads the array's off-heap memory in bulk and writes straight into the target buffer;
- * decoding allocates the result and fills its off-heap memory in bulk. Nothing is boxed and no
- * per-element Java objects are created. Matrices are {@code rows × cols}; 1-D tensors are passed as
- * {@code 1 × n}.
+ * decoding fills an fp32 array's off-heap memory in bulk, either a new one ({@link #decode}) or one
+ * the caller owns and reuses ({@link #decodeInto}). Nothing is boxed and no per-element Java
+ * objects are created. Matrices are {@code rows × cols}; 1-D tensors are passed as {@code 1 × n}.
  */
 public enum TensorCodec {
     FP32(0),
@@ -103,6 +103,47 @@ public enum TensorCodec {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative shape " + rows + "×" + cols);
         }
+        // Checked before allocating, so a lying shape costs no memory.
+        requireEncoded(src, rows, cols);
+        return decodeInto(src, Nd4j.createUninitialized(DataType.FLOAT, rows, cols));
+    }
+
+    /**
+     * Reads a matrix of {@code dst}'s shape at {@code src}'s position into {@code dst}'s own
+     * memory, overwriting every element, and advances {@code src}. Nothing is allocated per element
+     * and nothing is written unless {@code src} holds the whole matrix, so a caller that reuses
+     * {@code dst} across messages never sees part of one message mixed into another.
+     *
+     * @param dst a dense fp32 c-order matrix that is not a view (as {@link #decode} returns)
+     * @return {@code dst}
+     * @throws IllegalArgumentException if {@code dst} is not such a matrix, or {@code src} holds
+     *     fewer bytes than the matrix needs
+     */
+    public INDArray decodeInto(ByteBuffer src, INDArray dst) {
+        requireDenseFloatMatrix(dst);
+        int rows = (int) dst.rows();
+        int cols = (int) dst.columns();
+        long size = requireEncoded(src, rows, cols);
+        if (dst.length() == 0) {
+            src.position(src.position() + (int) size);
+            return dst;
+        }
+        FloatBuffer out = dst.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        ByteBuffer in = src.slice().order(ByteOrder.LITTLE_ENDIAN);
+        in.limit((int) size);
+        // FP32 on a little-endian host: both sides have the same byte order, so the bulk put is one
+        // memory copy. Every codec writes all rows × cols elements of dst.
+        switch (this) {
+            case FP32 -> out.put(in.asFloatBuffer());
+            case BF16 -> decodeBf16(in.asShortBuffer(), out);
+            case INT8 -> decodeInt8(in, rows, cols, out);
+        }
+        src.position(src.position() + (int) size);
+        return dst;
+    }
+
+    /** The encoded size of a {@code rows × cols} matrix, after checking {@code src} holds it. */
+    private long requireEncoded(ByteBuffer src, int rows, int cols) {
         long size = encodedBytes(rows, cols);
         if (src.remaining() < size) {
             throw new IllegalArgumentException(
@@ -117,21 +158,23 @@ public enum TensorCodec {
                             + src.remaining()
                             + " remain");
         }
-        INDArray result = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
-        if ((long) rows * cols == 0) {
-            src.position(src.position() + (int) size);
-            return result;
+        return size;
+    }
+
+    private static void requireDenseFloatMatrix(INDArray dst) {
+        if (dst.rank() != 2
+                || dst.dataType() != DataType.FLOAT
+                || dst.ordering() != 'c'
+                || (dst.length() > 0 && (dst.isView() || dst.data().length() != dst.length()))) {
+            throw new IllegalArgumentException(
+                    "decode target must be a dense fp32 c-order matrix, got "
+                            + dst.dataType()
+                            + " rank "
+                            + dst.rank()
+                            + " order "
+                            + dst.ordering()
+                            + (dst.isView() ? " (a view)" : ""));
         }
-        FloatBuffer dst = result.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        ByteBuffer in = src.slice().order(ByteOrder.LITTLE_ENDIAN);
-        in.limit((int) size);
-        switch (this) {
-            case FP32 -> dst.put(in.asFloatBuffer());
-            case BF16 -> decodeBf16(in.asShortBuffer(), dst);
-            case INT8 -> decodeInt8(in, rows, cols, dst);
-        }
-        src.position(src.position() + (int) size);
-        return result;
     }
 
     /**

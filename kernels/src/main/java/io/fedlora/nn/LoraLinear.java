@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -143,20 +144,27 @@ public final class LoraLinear {
         if (merged) {
             throw new IllegalStateException(name + ": unmerge before replacing the adapter");
         }
-        int in = inFeatures();
-        double bound = 1 / Math.sqrt(in);
-        double[] a = new double[r * in];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (2 * rng.nextDouble() - 1) * bound;
-        }
         var type = weight.value().dataType();
-        this.loraA =
-                new Parameter(name + ".lora_A", Nd4j.create(a, new long[] {r, in}, type), true);
+        this.loraA = new Parameter(name + ".lora_A", initialA(r, inFeatures(), type, rng), true);
         this.loraB = new Parameter(name + ".lora_B", Nd4j.zeros(type, outFeatures(), r), true);
         this.rank = r;
         this.alpha = alpha;
         this.dropout = dropout;
         this.activeRank = r;
+    }
+
+    /**
+     * A fresh {@code lora_A} ({@code r × in}) as PEFT initialises it: Kaiming-uniform with {@code a
+     * = √5}, i.e. uniform in {@code ±1/√in}, drawn row by row from {@code rng}. Strategies that
+     * restart the adapter every round (FLoRA) draw theirs here so that it matches a client's own.
+     */
+    public static INDArray initialA(int r, int in, DataType type, Random rng) {
+        double bound = 1 / Math.sqrt(in);
+        double[] a = new double[r * in];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (2 * rng.nextDouble() - 1) * bound;
+        }
+        return Nd4j.create(a, new long[] {r, in}, type);
     }
 
     /** Restricts the adapter to its first {@code b} components, {@code 1 ≤ b ≤ r}. */

@@ -12,9 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Trains a model's trainable parameters on one data set: seeded mini-batches, an optimiser, and the
- * options federated clients need (FedProx's proximal term, nested-rank sampling, gradient
- * clipping). The same trainer pre-trains base models (all parameters trainable) and fine-tunes
- * adapters (LoRA factors and {@code modules_to_save} trainable).
+ * options federated clients need (FedProx's proximal term, nested-rank sampling, FFA-LoRA's frozen
+ * A, gradient clipping). The same trainer pre-trains base models (all parameters trainable) and
+ * fine-tunes adapters (LoRA factors and {@code modules_to_save} trainable).
  *
  * <p>Deterministic: one {@link Random} seeded from {@link TrainConfig#seed()} draws the shuffles,
  * the dropout masks and the nested ranks, so equal seeds give bit-identical parameters.
@@ -41,6 +41,22 @@ public final class LocalTrainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("cannot train on an empty data set");
         }
+        List<Parameter> frozenA = config.freezeLoraA() ? freezeLoraA(model) : List.of();
+        try {
+            return run(model, data, config, optimizer, progress);
+        } finally {
+            for (Parameter p : frozenA) {
+                p.setTrainable(true);
+            }
+        }
+    }
+
+    private static TrainReport run(
+            TrainableModel model,
+            Dataset data,
+            TrainConfig config,
+            Optimizer optimizer,
+            ProgressListener progress) {
         List<Parameter> trainable = new ArrayList<>();
         for (Parameter p : model.parameters()) {
             if (p.trainable()) {
@@ -104,6 +120,29 @@ public final class LocalTrainer {
             }
         }
         return new TrainReport(total, examples, losses, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Parameter names of LoRA's A factors end so ({@code <module>.lora_A}, see LoraLinear). */
+    private static final String LORA_A_SUFFIX = ".lora_A";
+
+    /**
+     * Freezes every trainable {@code lora_A} for the run (FFA-LoRA), so that the layers compute no
+     * gradient for it and the optimiser never sees it — weight decay included. Returns what it
+     * froze, for the caller to unfreeze afterwards.
+     */
+    private static List<Parameter> freezeLoraA(TrainableModel model) {
+        List<Parameter> frozen = new ArrayList<>();
+        for (Parameter p : model.parameters()) {
+            if (p.trainable() && p.name().endsWith(LORA_A_SUFFIX)) {
+                p.setTrainable(false);
+                frozen.add(p);
+            }
+        }
+        if (frozen.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "freezeLoraA is set but the model has no trainable lora_A parameter");
+        }
+        return frozen;
     }
 
     private static List<INDArray> snapshot(List<Parameter> params) {

@@ -24,6 +24,7 @@ public final class TrainConfig {
     private double clipNorm = 0;
     private double proximalMu = 0;
     private int nestedRankMax = 0;
+    private boolean freezeLoraA = false;
     private int progressEvery = 0;
     private boolean concluded;
 
@@ -205,6 +206,21 @@ public final class TrainConfig {
 
     public TrainConfig nestedRankMax(int v) {
         set().nestedRankMax = v;
+        return this;
+    }
+
+    /**
+     * FFA-LoRA: when true, every LoRA {@code lora_A} factor keeps the value it had when training
+     * started (the shared seeded initialisation) and only {@code lora_B} and {@code
+     * modules_to_save} train. With every client's A equal, averaging the B factors is the exact
+     * average of the updates. Default false.
+     */
+    public boolean freezeLoraA() {
+        return freezeLoraA;
+    }
+
+    public TrainConfig freezeLoraA(boolean v) {
+        set().freezeLoraA = v;
         return this;
     }
 

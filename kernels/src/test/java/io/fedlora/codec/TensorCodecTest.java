@@ -1,15 +1,20 @@
 package io.fedlora.codec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class TensorCodecTest {
 
@@ -151,5 +156,45 @@ class TensorCodecTest {
                         () -> TensorCodec.BF16.decode(ByteBuffer.allocate(3), 1, 2));
         assertTrue(shortSrc.getMessage().contains("needs 4 bytes"), shortSrc.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TensorCodec.fromId(9));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TensorCodec.class)
+    void shouldDecodeIntoAReusedTargetLikeAFreshOne(TensorCodec codec) {
+        INDArray target = Nd4j.createUninitialized(DataType.FLOAT, 9, 31);
+        for (long seed = 5; seed < 7; seed++) {
+            INDArray m = Nd4j.create(randomFloats(9 * 31, seed), new long[] {9, 31});
+            ByteBuffer buf = ByteBuffer.allocate((int) codec.encodedBytes(9, 31));
+            codec.encode(m, buf);
+            INDArray fresh = codec.decode(buf.flip(), 9, 31);
+            assertSame(target, codec.decodeInto(buf.flip(), target));
+            assertEquals(buf.limit(), buf.position(), "decodeInto advances by encodedBytes");
+            assertArrayEquals(fresh.data().asFloat(), target.data().asFloat(), "seed " + seed);
+        }
+    }
+
+    @Test
+    void shouldRefuseTargetsOfAnotherKindAndLeaveThemUntouchedOnShortInput() {
+        ByteBuffer enough = ByteBuffer.allocate(4 * 6);
+        for (INDArray bad :
+                new INDArray[] {
+                    Nd4j.zeros(DataType.DOUBLE, 2, 3),
+                    Nd4j.zeros(DataType.FLOAT, 6),
+                    Nd4j.zeros(DataType.FLOAT, 3, 2).transpose(),
+                    Nd4j.zeros(DataType.FLOAT, 4, 3).get(NDArrayIndex.interval(1, 3)),
+                }) {
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> TensorCodec.FP32.decodeInto(enough, bad));
+            assertTrue(e.getMessage().contains("dense fp32 c-order"), e.getMessage());
+        }
+        INDArray target = Nd4j.valueArrayOf(new long[] {2, 3}, 7f);
+        ByteBuffer shortSrc = ByteBuffer.allocate(4 * 6 - 1);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TensorCodec.FP32.decodeInto(shortSrc, target));
+        assertEquals(0, shortSrc.position(), "nothing consumed");
+        assertArrayEquals(new float[] {7, 7, 7, 7, 7, 7}, target.data().asFloat());
     }
 }

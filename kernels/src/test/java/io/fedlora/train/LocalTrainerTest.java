@@ -8,8 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fedlora.data.Batch;
 import io.fedlora.data.Dataset;
+import io.fedlora.lora.Adapter;
+import io.fedlora.model.LoraConfig;
+import io.fedlora.model.VitClassifier;
+import io.fedlora.model.VitConfig;
+import io.fedlora.nn.LoraLinear;
 import io.fedlora.nn.Parameter;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -19,6 +25,10 @@ class LocalTrainerTest {
 
     /** Two Gaussian blobs per class in 4 dimensions, class c centred at 2·e_c. */
     static Dataset blobs(int n, long seed) {
+        return blobs(n, seed, DataType.DOUBLE);
+    }
+
+    static Dataset blobs(int n, long seed, DataType type) {
         Random r = new Random(seed);
         double[][] x = new double[n][4];
         int[] y = new int[n];
@@ -42,7 +52,7 @@ class LocalTrainerTest {
                     rows[k] = x[idx[k]];
                     t[k] = y[idx[k]];
                 }
-                return new Batch(Nd4j.create(rows), t);
+                return new Batch(Nd4j.create(rows).castTo(type), t);
             }
 
             @Override
@@ -122,6 +132,91 @@ class LocalTrainerTest {
             // Binomial(1200, 1/4): standard deviation 15; 5 sigma either side.
             assertEquals(300, counts[b], 75, "rank " + b);
         }
+    }
+
+    @Test
+    void shouldKeepLoraAWhereItStartedWhenFrozenAndTrainEverythingElse() {
+        Map<String, Adapter> frozen = fineTune(true);
+        Adapter start = frozen.get("start");
+        Adapter end = frozen.get("end");
+        for (String module : start.modules().keySet()) {
+            assertArrayEquals(
+                    start.module(module).a().data().asFloat(),
+                    end.module(module).a().data().asFloat(),
+                    0f,
+                    module + ".lora_A moved");
+            assertTrue(
+                    start.module(module).b().distance2(end.module(module).b()) > 1e-3,
+                    module + ".lora_B did not train");
+        }
+        assertTrue(
+                start.modulesToSave()
+                                .get("head.weight")
+                                .distance2(end.modulesToSave().get("head.weight"))
+                        > 1e-3,
+                "the saved head did not train");
+
+        // The same run without the option moves A, so the check above can fail.
+        Map<String, Adapter> free = fineTune(false);
+        String q = "blocks.0.attn.q";
+        assertTrue(free.get("start").module(q).a().distance2(free.get("end").module(q).a()) > 1e-3);
+    }
+
+    @Test
+    void shouldUnfreezeLoraAAfterTrainingAndRefuseAModelWithoutOne() {
+        VitClassifier model = loraVit();
+        LocalTrainer.train(model, blobs(32, 4, DataType.FLOAT), frozenAConfig());
+        for (Parameter p : model.parameters()) {
+            if (p.name().endsWith(".lora_A")) {
+                assertTrue(p.trainable(), p.name() + " stayed frozen after training");
+            }
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LocalTrainer.train(
+                                        new SoftmaxRegression(4, 3, 1),
+                                        blobs(32, 4),
+                                        frozenAConfig()));
+        assertEquals(
+                "freezeLoraA is set but the model has no trainable lora_A parameter",
+                e.getMessage());
+    }
+
+    /** A one-block ViT over 2×2 "images", i.e. the blobs' 4 features, with LoRA on q and v. */
+    private static VitClassifier loraVit() {
+        VitClassifier model = VitClassifier.seeded(new VitConfig(2, 1, 4, 2, 1, 2, 3), 5);
+        model.enableLora(
+                new LoraConfig(2, 4, 0, List.of("q", "v"), List.of("head")), new Random(1));
+        return model;
+    }
+
+    private static TrainConfig frozenAConfig() {
+        return new TrainConfig()
+                .learningRate(0.05)
+                .weightDecay(0.1)
+                .batchSize(16)
+                .localSteps(6)
+                .freezeLoraA(true);
+    }
+
+    private static Map<String, Adapter> fineTune(boolean freezeA) {
+        VitClassifier model = loraVit();
+        // A random B, so that lora_A receives a gradient from the first step on.
+        for (LoraLinear l : model.adapted()) {
+            l.loraB().value().assign(Nd4j.rand(l.loraB().value().dataType(), 4, 2));
+        }
+        Adapter start = model.exportAdapter();
+        TrainConfig cfg =
+                new TrainConfig()
+                        .learningRate(0.05)
+                        .weightDecay(0.1)
+                        .batchSize(16)
+                        .localSteps(6)
+                        .freezeLoraA(freezeA);
+        LocalTrainer.train(model, blobs(64, 4, DataType.FLOAT), cfg);
+        return Map.of("start", start, "end", model.exportAdapter());
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,9 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH: encode and decode one 4096 × 1024 fp32 matrix (16 MiB) with each {@link TensorCodec}, beside
- * a direct-memory copy of the same 16 MiB as the baseline. Divide 16 MiB by the average time for
- * GB/s. Run: {@code java -cp <bench classpath> org.openjdk.jmh.Main CodecBenchmark} with the
- * repository's JVM flags.
+ * a direct-memory copy of the same 16 MiB as the baseline. {@code decode} allocates a new array
+ * every time; {@code decodeInto} overwrites one array allocated in setup, like the memcpy baseline
+ * overwrites its target. Divide 16 MiB by the average time for GB/s. Run: {@code java -cp <bench
+ * classpath> org.openjdk.jmh.Main CodecBenchmark} with the repository's JVM flags.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,6 +50,7 @@ public class CodecBenchmark {
     private ByteBuffer encoded;
     private UnsafeBuffer copySource;
     private UnsafeBuffer copyTarget;
+    private INDArray decodeTarget;
 
     @Setup
     public void setUp() {
@@ -61,6 +64,7 @@ public class CodecBenchmark {
         codec.encode(matrix, encoded.clear());
         copySource = new UnsafeBuffer(ByteBuffer.allocateDirect(ROWS * COLS * 4));
         copyTarget = new UnsafeBuffer(ByteBuffer.allocateDirect(ROWS * COLS * 4));
+        decodeTarget = Nd4j.createUninitialized(DataType.FLOAT, ROWS, COLS);
     }
 
     @Benchmark
@@ -73,6 +77,11 @@ public class CodecBenchmark {
     @Benchmark
     public INDArray decode() {
         return codec.decode(encoded.clear(), ROWS, COLS);
+    }
+
+    @Benchmark
+    public INDArray decodeInto() {
+        return codec.decodeInto(encoded.clear(), decodeTarget);
     }
 
     /** The baseline: copying the fp32 bytes once, direct to direct. */

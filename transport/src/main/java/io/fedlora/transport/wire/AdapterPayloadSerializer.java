@@ -26,7 +26,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * Needs a {@link WireOutput}/{@link WireInput}; shapes read from the wire are checked against the
- * bytes that remain before anything is allocated.
+ * bytes that remain before anything is allocated or written. Tensors are decoded into the {@link
+ * TensorTargets} of the running decode: new arrays, or arrays of a {@link TensorPool}.
  */
 final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
 
@@ -68,6 +69,7 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
     @Override
     public AdapterPayload read(Kryo kryo, Input input, Class<? extends AdapterPayload> type) {
         WireInput in = wireInput(input);
+        TensorTargets destinations = TensorTargets.of(kryo);
         TensorCodec codec = TensorCodec.fromId(in.readByte());
         int rank = in.readVarInt(true);
         double alpha = in.readDouble();
@@ -80,8 +82,8 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
         Map<String, LoraPair> modules = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             String name = in.readString();
-            INDArray a = readMatrix(in, codec, name + ".lora_A");
-            INDArray b = readMatrix(in, codec, name + ".lora_B");
+            INDArray a = readMatrix(in, codec, destinations, name + ".lora_A");
+            INDArray b = readMatrix(in, codec, destinations, name + ".lora_B");
             modules.put(name, new LoraPair(a, b));
         }
         int saved = count(in, "modules to save");
@@ -96,8 +98,8 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
             for (int d = 0; d < ndims; d++) {
                 shape[d] = in.readVarInt(true);
             }
-            long[] flat = flatShape(shape);
-            INDArray m = readMatrix(in, codec, name, flat[0], flat[1]);
+            long[] flat = flatShapeFromWire(shape, name);
+            INDArray m = readMatrix(in, codec, destinations, name, flat[0], flat[1]);
             modulesToSave.put(name, m.reshape('c', shape));
         }
         try {
@@ -119,6 +121,24 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
         return new long[] {shape[0], rest};
     }
 
+    /**
+     * {@link #flatShape} of dims read from the wire, refusing negative dims and products beyond an
+     * int, which would otherwise wrap around to a small size that passes the byte-count check.
+     */
+    private static long[] flatShapeFromWire(long[] shape, String name) {
+        long elements = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new WireFormatException("saved module " + name + " has a negative dim");
+            }
+            elements *= d;
+            if (elements > Integer.MAX_VALUE) {
+                throw new WireFormatException("saved module " + name + " is implausibly large");
+            }
+        }
+        return flatShape(shape);
+    }
+
     private static void writeMatrix(WireOutput out, TensorCodec codec, INDArray m) {
         out.writeVarInt(Math.toIntExact(m.rows()), true);
         out.writeVarInt(Math.toIntExact(m.columns()), true);
@@ -129,14 +149,20 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
         codec.encode(m, out.claim(Math.toIntExact(codec.encodedBytes(m.rows(), m.columns()))));
     }
 
-    private static INDArray readMatrix(WireInput in, TensorCodec codec, String what) {
+    private static INDArray readMatrix(
+            WireInput in, TensorCodec codec, TensorTargets destinations, String what) {
         long rows = in.readVarInt(true);
         long cols = in.readVarInt(true);
-        return readMatrix(in, codec, what, rows, cols);
+        return readMatrix(in, codec, destinations, what, rows, cols);
     }
 
     private static INDArray readMatrix(
-            WireInput in, TensorCodec codec, String what, long rows, long cols) {
+            WireInput in,
+            TensorCodec codec,
+            TensorTargets destinations,
+            String what,
+            long rows,
+            long cols) {
         if (rows < 0 || cols < 0) {
             throw new WireFormatException(what + " has a negative dimension");
         }
@@ -154,7 +180,8 @@ final class AdapterPayloadSerializer extends Serializer<AdapterPayload> {
                             + in.remaining()
                             + " bytes remain");
         }
-        return codec.decode(in.take(bytes), (int) rows, (int) cols);
+        // Only now, with the size known to be there, is a destination taken and written.
+        return codec.decodeInto(in.take(bytes), destinations.matrix((int) rows, (int) cols));
     }
 
     private static int count(WireInput in, String what) {

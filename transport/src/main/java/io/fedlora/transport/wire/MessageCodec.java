@@ -7,6 +7,9 @@ import com.esotericsoftware.kryo.util.Pool;
 import io.fedlora.transport.message.Message;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Turns {@link Message}s into bytes and back, the same for the Aeron data plane and Pekko.
@@ -99,8 +102,44 @@ public final class MessageCodec {
         return out.toBytes();
     }
 
-    /** Decodes one frame from {@code frame}'s position to its limit. */
+    /**
+     * Decodes one frame from {@code frame}'s position to its limit; every tensor gets a new array.
+     */
     public Message decode(ByteBuffer frame) {
+        return decode(frame, TensorTargets.FRESH);
+    }
+
+    /**
+     * Decodes one frame like {@link #decode(ByteBuffer)}, but copies its tensors into arrays taken
+     * from {@code pool} instead of new ones. The result owns those arrays until it is closed; after
+     * that the message must not be used (see {@link TensorPool} for the rules). Input is checked
+     * exactly as strictly: every size is checked against the bytes that remain before an array is
+     * taken, and a frame that fails to decode gives back every array it took and returns nothing.
+     *
+     * @throws WireFormatException as {@link #decode(ByteBuffer)}
+     */
+    public PooledMessage decode(ByteBuffer frame, TensorPool pool) {
+        List<INDArray> taken = new ArrayList<>();
+        boolean decoded = false;
+        try {
+            Message m =
+                    decode(
+                            frame,
+                            (rows, cols) -> {
+                                INDArray array = pool.take(rows, cols);
+                                taken.add(array);
+                                return array;
+                            });
+            decoded = true;
+            return new PooledMessage(m, pool, taken);
+        } finally {
+            if (!decoded) {
+                pool.giveBack(taken);
+            }
+        }
+    }
+
+    private Message decode(ByteBuffer frame, TensorTargets targets) {
         if (frame.remaining() > maxMessageBytes) {
             throw new WireFormatException(
                     "message of "
@@ -126,6 +165,7 @@ public final class MessageCodec {
         WireInput in = new WireInput(le);
         Kryo kryo = kryos.obtain();
         try {
+            TensorTargets.use(kryo, targets);
             Object o = kryo.readClassAndObject(in);
             if (!(o instanceof Message m)) {
                 throw new WireFormatException(
