@@ -23,8 +23,8 @@ final class InstructionOptions {
     /**
      * Sets the instruction's options on {@code config} (not yet concluded).
      *
-     * @throws IllegalArgumentException for an unknown key, a malformed value, a nested rank outside
-     *     {@code 1..rank}, or {@code freeze-lora-a=true}, which the local trainer cannot do yet
+     * @throws IllegalArgumentException for an unknown key, a malformed value or a nested rank
+     *     outside {@code 1..rank}
      */
     static TrainConfig apply(FitInstruction instruction, TrainConfig config) {
         for (Map.Entry<String, String> e : instruction.options().entrySet()) {
@@ -46,18 +46,7 @@ final class InstructionOptions {
                     }
                     config.nestedRankMax(max);
                 }
-                case TrainOptions.FREEZE_A -> {
-                    boolean freeze = flag(instruction, key, value);
-                    if (freeze) {
-                        // TrainConfig has no way to keep lora_A fixed yet; training A anyway
-                        // would turn FFA-LoRA into FedIT without anyone noticing.
-                        throw new IllegalArgumentException(
-                                "instruction option "
-                                        + key
-                                        + "=true cannot be honoured: the local trainer cannot"
-                                        + " freeze lora_A yet (TrainConfig has no freezeLoraA)");
-                    }
-                }
+                case TrainOptions.FREEZE_A -> config.freezeLoraA(flag(instruction, key, value));
                 default ->
                         throw new IllegalArgumentException(
                                 "instruction option "

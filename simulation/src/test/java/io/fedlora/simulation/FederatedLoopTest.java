@@ -236,14 +236,34 @@ class FederatedLoopTest {
 
     @Test
     void shouldStopOnAnInstructionTheClientsCannotHonour() {
-        RecordingStrategy strategy =
-                new RecordingStrategy(-1, null, Map.of(TrainOptions.FREEZE_A, "true"));
+        RecordingStrategy strategy = new RecordingStrategy(-1, null, Map.of("server-lr", "1"));
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
                         () -> loop(strategy, SharedBase.copyOf(TinyFederation.base()), 5).run());
-        assertTrue(e.getMessage().contains("freeze-lora-a"), e.getMessage());
+        assertTrue(e.getMessage().contains("server-lr"), e.getMessage());
         assertTrue(strategy.results.isEmpty(), "nobody trained");
+    }
+
+    @Test
+    void shouldKeepLoraAWhereItStartedWhenInstructedToFreezeIt() {
+        RecordingStrategy strategy =
+                new RecordingStrategy(-1, null, Map.of(TrainOptions.FREEZE_A, "true"));
+        RunResult run = loop(strategy, SharedBase.copyOf(TinyFederation.base()), 5).run();
+        Adapter start = strategy.startedFrom.get(0).adapter();
+        for (FitResult r : strategy.results.get(1L)) {
+            for (String m : start.modules().keySet()) {
+                assertArrayEquals(
+                        start.module(m).a().ravel().toFloatVector(),
+                        r.adapter().module(m).a().ravel().toFloatVector(),
+                        r.clientId() + " " + m);
+            }
+        }
+        Adapter end = run.global().adapter();
+        assertArrayEquals(
+                start.module("blocks.0.attn.q").a().ravel().toFloatVector(),
+                end.module("blocks.0.attn.q").a().ravel().toFloatVector());
+        assertTrue(end.module("blocks.0.attn.q").b().norm2Number().doubleValue() > 0, "B trains");
     }
 
     @Test

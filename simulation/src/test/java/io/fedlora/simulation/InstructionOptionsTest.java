@@ -1,6 +1,7 @@
 package io.fedlora.simulation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,11 +29,12 @@ class InstructionOptionsTest {
                                 TrainOptions.FREEZE_A, "false"));
         assertEquals(0.25, c.proximalMu());
         assertEquals(8, c.nestedRankMax());
+        assertFalse(c.freezeLoraA());
+        assertTrue(apply(8, Map.of(TrainOptions.FREEZE_A, "true")).freezeLoraA());
     }
 
     @Test
     void shouldRefuseWhatTheClientsCannotHonour() {
-        assertRefused(8, TrainOptions.FREEZE_A, "true", "cannot freeze lora_A");
         assertRefused(8, TrainOptions.FREEZE_A, "maybe", "true or false");
         assertRefused(4, TrainOptions.NESTED_RANK_MAX, "5", "in 1..4");
         assertRefused(4, TrainOptions.NESTED_RANK_MAX, "x", "an integer");
