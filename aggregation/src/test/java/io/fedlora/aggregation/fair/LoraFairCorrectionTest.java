@@ -378,6 +378,23 @@ class LoraFairCorrectionTest {
     }
 
     @Test
+    void theStrategyDefaultsToRidgeModeAndCosineIsOneOptionAway() {
+        RandomRound round = RandomRound.of(5, 1);
+        FitOutcome byName = round.aggregateWith(Strategies.create(StrategySpec.of("lora-fair")));
+        FitOutcome ridge = round.aggregate(new LoraFairCorrection(Settings.ridge()));
+        assertEquals(
+                ridge.adapter().module(FairFixtures.MODULE).b(),
+                byName.adapter().module(FairFixtures.MODULE).b());
+        FitOutcome cosineByName =
+                round.aggregateWith(
+                        Strategies.create(new StrategySpec("lora-fair", Map.of("mode", "cosine"))));
+        FitOutcome cosine = round.aggregate(new LoraFairCorrection());
+        assertEquals(
+                cosine.adapter().module(FairFixtures.MODULE).b(),
+                cosineByName.adapter().module(FairFixtures.MODULE).b());
+    }
+
+    @Test
     void strategiesBuildLoraFairFromOptions() {
         RandomRound round = RandomRound.of(3, 1);
         var strategy =

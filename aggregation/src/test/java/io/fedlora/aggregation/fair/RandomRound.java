@@ -7,6 +7,7 @@ import io.fedlora.aggregation.FedIt;
 import io.fedlora.aggregation.FitOutcome;
 import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
+import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.Weighting;
 import io.fedlora.lora.Adapter;
 import io.fedlora.lora.LoraPair;
@@ -42,8 +43,13 @@ record RandomRound(long seed, List<LoraPair> pairs, List<FitResult> results, dou
     }
 
     FitOutcome aggregate(FactorCorrection correction) {
-        return new FedIt("test", new ClientSampler(1, 1, 0), Weighting.EXAMPLES, correction)
-                .aggregateFit(1, GlobalModel.initial(results.get(0).adapter()), results, List.of());
+        return aggregateWith(
+                new FedIt("test", new ClientSampler(1, 1, 0), Weighting.EXAMPLES, correction));
+    }
+
+    FitOutcome aggregateWith(Strategy strategy) {
+        return strategy.aggregateFit(
+                1, GlobalModel.initial(results.get(0).adapter()), results, List.of());
     }
 
     /** The aggregation residual {@code ‖Σ pᵢsᵢBᵢAᵢ − s·B·A‖/‖Σ pᵢsᵢBᵢAᵢ‖} of an outcome. */

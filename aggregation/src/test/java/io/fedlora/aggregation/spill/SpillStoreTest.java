@@ -42,7 +42,12 @@ class SpillStoreTest {
     @TempDir Path dir;
 
     /** Random values plus the bit patterns a lossy path would change: −0, NaN, ±∞, subnormals. */
+    /** Gaussian values with a -0, NaN, +∞ and a subnormal planted, to test the bits survive. */
     private static INDArray tensor(Random rnd, DataType type, long... shape) {
+        return tensor(rnd, type, true, shape);
+    }
+
+    private static INDArray tensor(Random rnd, DataType type, boolean specials, long... shape) {
         int n = 1;
         for (long d : shape) {
             n *= (int) d;
@@ -51,25 +56,42 @@ class SpillStoreTest {
         for (int i = 0; i < n; i++) {
             v[i] = rnd.nextGaussian();
         }
-        double[] specials = {-0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.MIN_NORMAL / 3};
-        for (int i = 0; i < Math.min(n, specials.length); i++) {
-            v[i * (n / specials.length)] = specials[i];
+        double[] planted = {-0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.MIN_NORMAL / 3};
+        for (int i = 0; specials && i < Math.min(n, planted.length); i++) {
+            v[i * (n / planted.length)] = planted[i];
         }
         return Nd4j.create(v, shape, DataType.DOUBLE).castTo(type);
     }
 
     private static Adapter adapter(long seed, DataType type, int rank) {
+        return adapter(seed, type, rank, true);
+    }
+
+    /**
+     * A three-module adapter; with {@code specials} its tensors carry non-finite values, which only
+     * the storage tests want (a strategy is never given them: validation rejects them).
+     */
+    private static Adapter adapter(long seed, DataType type, int rank, boolean specials) {
         Random rnd = new Random(seed);
         Map<String, LoraPair> modules = new LinkedHashMap<>();
         modules.put(
-                "blocks.0.q", new LoraPair(tensor(rnd, type, rank, 6), tensor(rnd, type, 5, rank)));
+                "blocks.0.q",
+                new LoraPair(
+                        tensor(rnd, type, specials, rank, 6),
+                        tensor(rnd, type, specials, 5, rank)));
         modules.put(
-                "blocks.0.v", new LoraPair(tensor(rnd, type, rank, 4), tensor(rnd, type, 9, rank)));
+                "blocks.0.v",
+                new LoraPair(
+                        tensor(rnd, type, specials, rank, 4),
+                        tensor(rnd, type, specials, 9, rank)));
         modules.put(
-                "blocks.1.q", new LoraPair(tensor(rnd, type, rank, 6), tensor(rnd, type, 5, rank)));
+                "blocks.1.q",
+                new LoraPair(
+                        tensor(rnd, type, specials, rank, 6),
+                        tensor(rnd, type, specials, 5, rank)));
         Map<String, INDArray> saved = new LinkedHashMap<>();
-        saved.put("head.bias", tensor(rnd, type, 3));
-        saved.put("head.weight", tensor(rnd, type, 3, 7));
+        saved.put("head.bias", tensor(rnd, type, specials, 3));
+        saved.put("head.weight", tensor(rnd, type, specials, 3, 7));
         return new Adapter(modules, rank, 2.0 * rank, List.of("q", "v"), saved);
     }
 
@@ -288,7 +310,7 @@ class SpillStoreTest {
     void strategiesAggregateSpilledUpdatesAsInMemoryOnes() {
         List<Adapter> adapters = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            adapters.add(adapter(20 + i, DataType.FLOAT, 3));
+            adapters.add(adapter(20 + i, DataType.FLOAT, 3, false));
         }
         try (SpillStore store = new SpillStore(dir)) {
             List<FitResult> inMemory = new ArrayList<>();
