@@ -7,17 +7,18 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A running weighted sum of adapters that holds one accumulator and never more than the adapter
- * being added: FedIT-like strategies aggregate any number of clients in memory for two adapters.
- * The first adapter fixes the layout; later ones must match it (the {@link UpdateValidator} has
- * checked that before aggregation).
+ * A running weighted sum of whole adapters that holds one accumulator and never more than the
+ * adapter being added: FedIT-like strategies aggregate any number of clients in memory for two
+ * adapters. The pairs are summed by a {@link ModuleSum} and the saved modules by a {@link
+ * SavedModuleSum}; this class adds what a whole adapter needs on top: the first adapter fixes the
+ * layout, rank, alpha and target modules, and later ones must have the same modules (the {@link
+ * UpdateValidator} has checked that before aggregation).
  */
 public final class StreamingSum {
 
+    private final ModuleSum pairs = new ModuleSum();
+    private final SavedModuleSum saved = new SavedModuleSum();
     private Adapter first;
-    private Map<String, INDArray> aSums;
-    private Map<String, INDArray> bSums;
-    private Map<String, INDArray> savedSums;
     private int count;
 
     /** Adds {@code weight · adapter}. */
@@ -27,35 +28,16 @@ public final class StreamingSum {
         }
         if (first == null) {
             first = adapter;
-            aSums = new LinkedHashMap<>();
-            bSums = new LinkedHashMap<>();
-            savedSums = new LinkedHashMap<>();
-            adapter.modules()
-                    .forEach(
-                            (name, p) -> {
-                                aSums.put(name, p.a().mul(weight));
-                                bSums.put(name, p.b().mul(weight));
-                            });
-            adapter.modulesToSave().forEach((name, t) -> savedSums.put(name, t.mul(weight)));
-        } else {
-            for (Map.Entry<String, INDArray> e : aSums.entrySet()) {
-                LoraPair p = adapter.module(e.getKey());
-                if (p == null) {
-                    throw new IllegalArgumentException(
-                            "adapter #" + count + " has no module " + e.getKey());
-                }
-                Axpy.addScaled(e.getValue(), p.a(), weight);
-                Axpy.addScaled(bSums.get(e.getKey()), p.b(), weight);
-            }
-            for (Map.Entry<String, INDArray> e : savedSums.entrySet()) {
-                INDArray t = adapter.modulesToSave().get(e.getKey());
-                if (t == null) {
-                    throw new IllegalArgumentException(
-                            "adapter #" + count + " has no saved module " + e.getKey());
-                }
-                Axpy.addScaled(e.getValue(), t, weight);
-            }
         }
+        for (String module : first.modules().keySet()) {
+            LoraPair pair = adapter.module(module);
+            if (pair == null) {
+                throw new IllegalArgumentException(
+                        "adapter #" + count + " has no module " + module);
+            }
+            pairs.add(module, pair, weight);
+        }
+        saved.add(adapter.modulesToSave(), weight);
         count++;
     }
 
@@ -64,15 +46,19 @@ public final class StreamingSum {
         return count;
     }
 
-    /** The sum so far, with the first adapter's rank, alpha and target modules. */
+    /**
+     * A copy of the sum so far (later adds do not change it), with the first adapter's rank, alpha
+     * and target modules.
+     */
     public Adapter result() {
         if (first == null) {
             throw new IllegalStateException("sum of no adapters");
         }
-        Map<String, LoraPair> pairs = new LinkedHashMap<>();
-        aSums.forEach((name, a) -> pairs.put(name, new LoraPair(a.dup(), bSums.get(name).dup())));
-        Map<String, INDArray> saved = new LinkedHashMap<>();
-        savedSums.forEach((name, t) -> saved.put(name, t.dup()));
-        return new Adapter(pairs, first.rank(), first.alpha(), first.targetModules(), saved);
+        Map<String, LoraPair> summed = new LinkedHashMap<>();
+        pairs.result()
+                .forEach((name, p) -> summed.put(name, new LoraPair(p.a().dup(), p.b().dup())));
+        Map<String, INDArray> savedCopy = new LinkedHashMap<>();
+        saved.result().forEach((name, t) -> savedCopy.put(name, t.dup()));
+        return new Adapter(summed, first.rank(), first.alpha(), first.targetModules(), savedCopy);
     }
 }
