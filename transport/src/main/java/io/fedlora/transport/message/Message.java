@@ -14,7 +14,7 @@ import java.util.Objects;
 public sealed interface Message {
 
     /** The wire protocol this build speaks; a frame or a {@link Join} with another is refused. */
-    int PROTOCOL_VERSION = 1;
+    int PROTOCOL_VERSION = 2;
 
     /** A worker asks to join, naming the protocol version it speaks. */
     record Join(int protocolVersion, String workerId, String host) implements Message {
@@ -42,14 +42,21 @@ public sealed interface Message {
 
     /**
      * What a worker can do: its device (e.g. {@code cpu}, {@code cuda:0}), usable memory in bytes,
-     * the largest LoRA rank it accepts, and how many training examples it holds.
+     * the largest LoRA rank it accepts, how many training examples it holds, and the data-plane
+     * endpoint ({@code host:port}) where it receives global adapters.
      */
     record CapabilityAdvert(
-            String workerId, String device, long memoryBytes, int maxRank, long exampleCount)
+            String workerId,
+            String device,
+            long memoryBytes,
+            int maxRank,
+            long exampleCount,
+            String adapterEndpoint)
             implements Message {
         public CapabilityAdvert {
             Objects.requireNonNull(workerId, "workerId");
             Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(adapterEndpoint, "adapterEndpoint");
             if (memoryBytes < 0 || maxRank <= 0 || exampleCount < 0) {
                 throw new IllegalArgumentException(
                         "capability of "
@@ -157,6 +164,44 @@ public sealed interface Message {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(reason, "reason");
             details = List.copyOf(details);
+        }
+    }
+
+    /**
+     * The coordinator answers a {@link Join} with a fresh random nonce; the worker proves it holds
+     * the join token by returning {@code HMAC-SHA256(token, nonce, workerId)} in a {@link
+     * JoinProof}. The token itself never crosses the wire.
+     */
+    record JoinChallenge(String workerId, String nonce) implements Message {
+        public JoinChallenge {
+            Objects.requireNonNull(workerId, "workerId");
+            Objects.requireNonNull(nonce, "nonce");
+        }
+    }
+
+    /** A worker's answer to a {@link JoinChallenge}: the HMAC, hex-encoded. */
+    record JoinProof(String workerId, String proof) implements Message {
+        public JoinProof {
+            Objects.requireNonNull(workerId, "workerId");
+            Objects.requireNonNull(proof, "proof");
+        }
+    }
+
+    /**
+     * The coordinator admits a worker; its updates go to the data-plane endpoint {@code
+     * resultEndpoint} ({@code host:port}).
+     */
+    record JoinAccepted(String workerId, String resultEndpoint) implements Message {
+        public JoinAccepted {
+            Objects.requireNonNull(workerId, "workerId");
+            Objects.requireNonNull(resultEndpoint, "resultEndpoint");
+        }
+    }
+
+    /** The run is over ({@code reason} says why): workers leave and exit. */
+    record RunFinished(String reason) implements Message {
+        public RunFinished {
+            Objects.requireNonNull(reason, "reason");
         }
     }
 }

@@ -32,7 +32,11 @@ public final class WireRegistry {
                     Message.AdapterAnnouncement.class,
                     Message.GlobalAdapter.class,
                     Message.Heartbeat.class,
-                    Message.ErrorReport.class);
+                    Message.ErrorReport.class,
+                    Message.JoinChallenge.class,
+                    Message.JoinProof.class,
+                    Message.JoinAccepted.class,
+                    Message.RunFinished.class);
 
     private WireRegistry() {}
 

@@ -73,7 +73,8 @@ class FaultInjectionTest {
         sender.send(good.get(0));
 
         // A flipped byte in the middle of the second chunk.
-        List<ByteBuffer> flipped = chunks(frame, 100, frame.length, crc(frame), 1);
+        List<ByteBuffer> flipped =
+                chunks(frame, 100, frame.length, crc(frame), Message.PROTOCOL_VERSION);
         flipped.get(1)
                 .put(
                         ChunkHeader.LENGTH + 17,
@@ -81,25 +82,34 @@ class FaultInjectionTest {
         offerAll(flipped);
 
         // A dropped chunk: the third arrives where the second should be.
-        List<ByteBuffer> gap = chunks(frame, 101, frame.length, crc(frame), 1);
+        List<ByteBuffer> gap =
+                chunks(frame, 101, frame.length, crc(frame), Message.PROTOCOL_VERSION);
         gap.remove(1);
         offerAll(gap);
 
         // A wrong whole-message digest, every chunk consistent and its own CRC valid.
-        offerAll(chunks(frame, 102, frame.length, crc(frame) ^ 1, 1));
+        offerAll(chunks(frame, 102, frame.length, crc(frame) ^ 1, Message.PROTOCOL_VERSION));
 
         // An announcement far above the receiver's limit.
-        offerAll(chunks(frame, 103, 100 << 20, crc(frame), 1).subList(0, 1));
+        offerAll(chunks(frame, 103, 100 << 20, crc(frame), Message.PROTOCOL_VERSION).subList(0, 1));
 
         // Intact chunks of a message naming a class id nobody registered.
         Output unknown = new Output(32);
         MessageCodec.writeHeader(unknown, Message.PROTOCOL_VERSION);
         unknown.writeVarInt(999 + 2, true);
         byte[] unknownFrame = unknown.toBytes();
-        offerAll(chunks(unknownFrame, 104, unknownFrame.length, crc(unknownFrame), 1));
+        offerAll(
+                chunks(
+                        unknownFrame,
+                        104,
+                        unknownFrame.length,
+                        crc(unknownFrame),
+                        Message.PROTOCOL_VERSION));
 
-        // A chunk from a peer speaking protocol 2.
-        offerAll(chunks(frame, 105, frame.length, crc(frame), 2).subList(0, 1));
+        // A chunk from a peer speaking the next protocol.
+        offerAll(
+                chunks(frame, 105, frame.length, crc(frame), Message.PROTOCOL_VERSION + 1)
+                        .subList(0, 1));
 
         // An Aeron frame of random bytes, and raw UDP garbage straight at the driver's port.
         byte[] junk = new byte[300];
@@ -115,7 +125,9 @@ class FaultInjectionTest {
         }
 
         // A truncated transfer: only the first chunk ever arrives, so it must time out.
-        offerAll(chunks(frame, 106, frame.length, crc(frame), 1).subList(0, 1));
+        offerAll(
+                chunks(frame, 106, frame.length, crc(frame), Message.PROTOCOL_VERSION)
+                        .subList(0, 1));
 
         good.add(codec.decode(frame));
         sender.send(good.get(1));

@@ -56,7 +56,8 @@ public final class Fixtures {
                 new Message.Join(Message.PROTOCOL_VERSION, "worker-1", "10.0.0.2"),
                 new Message.JoinRefused("worker-9", "protocol 2 not spoken"),
                 new Message.Leave("worker-1", "shutdown"),
-                new Message.CapabilityAdvert("worker-1", "cuda:0", 8L << 30, 64, 12_345),
+                new Message.CapabilityAdvert(
+                        "worker-1", "cuda:0", 8L << 30, 64, 12_345, "10.0.0.2:40125"),
                 new Message.FitInstruction(
                         3, 2, 8, 50, 1e-3, 42, Map.of("mu", "0.01", "opt", "sgd")),
                 new Message.EvaluateInstruction(3, 2, Map.of()),
@@ -66,7 +67,10 @@ public final class Fixtures {
                 new Message.AdapterAnnouncement(4, 1 << 20, 0xCAFEBABE, "BF16"),
                 new Message.GlobalAdapter(4, payload),
                 new Message.Heartbeat("worker-1", 1_700_000_000_000L),
-                new Message.ErrorReport(
-                        "worker-1", "OOM", "out of memory", List.of("a", "b", "c")));
+                new Message.ErrorReport("worker-1", "OOM", "out of memory", List.of("a", "b", "c")),
+                new Message.JoinChallenge("worker-1", "9f86d081884c7d65"),
+                new Message.JoinProof("worker-1", "0a1b2c3d"),
+                new Message.JoinAccepted("worker-1", "10.0.0.1:40123"),
+                new Message.RunFinished("all 5 rounds done"));
     }
 }

@@ -51,11 +51,11 @@ class MessageCodecTest {
     @Test
     void shouldRefuseAnotherProtocolVersion() {
         byte[] frame = codec.encodeToBytes(new Message.Heartbeat("w", 1));
-        ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
+        ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 1);
         ProtocolMismatchException e =
                 assertThrows(ProtocolMismatchException.class, () -> codec.decode(frame));
-        assertEquals(2, e.peerVersion());
-        assertTrue(e.getMessage().contains("protocol 2"), e.getMessage());
+        assertEquals(1, e.peerVersion());
+        assertTrue(e.getMessage().contains("protocol 1"), e.getMessage());
     }
 
     @Test
