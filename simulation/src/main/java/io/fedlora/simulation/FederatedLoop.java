@@ -1,18 +1,15 @@
 package io.fedlora.simulation;
 
-import io.fedlora.aggregation.AggregationError;
 import io.fedlora.aggregation.ClientInfo;
 import io.fedlora.aggregation.EvaluateInstruction;
 import io.fedlora.aggregation.EvaluateResult;
 import io.fedlora.aggregation.EvaluateSummary;
 import io.fedlora.aggregation.Failure;
 import io.fedlora.aggregation.FitInstruction;
-import io.fedlora.aggregation.FitOutcome;
 import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
 import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.UpdateValidator;
-import io.fedlora.aggregation.Weighting;
 import io.fedlora.lora.Adapter;
 import io.fedlora.model.AdaptableModel;
 import io.fedlora.model.LoraConfig;
@@ -64,6 +61,7 @@ public final class FederatedLoop {
     private final LoopSettings settings;
     private final VirtualClientRunner runner;
     private final UpdateValidator validator;
+    private final RoundClosing closing;
     private Listener listener = Listener.NONE;
     private FaultInjection faults = FaultInjection.NONE;
     private boolean ran;
@@ -97,6 +95,7 @@ public final class FederatedLoop {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.runner = new VirtualClientRunner(models, base, lora, settings);
         this.validator = new UpdateValidator(settings.maxUpdateNorm());
+        this.closing = new RoundClosing(strategy, validator);
     }
 
     public FederatedLoop listener(Listener l) {
@@ -203,46 +202,23 @@ public final class FederatedLoop {
                                 "training failed: " + o.error().getMessage()));
             }
         }
-        UpdateValidator.Outcome checked = validator.validate(global, instructions, results);
-        failures.addAll(checked.rejected());
-        List<FitResult> accepted = checked.accepted();
-
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        String note = "";
-        GlobalModel next = global;
-        if (instructions.isEmpty()) {
-            note = "no client instructed";
-        } else if (accepted.isEmpty()) {
-            note = "no update accepted";
-        } else {
-            FitOutcome outcome = null;
-            try {
-                outcome = strategy.aggregateFit(round, global, accepted, List.copyOf(failures));
-            } catch (IllegalArgumentException e) {
-                note = "aggregation failed: " + e.getMessage();
-            }
-            if (outcome != null) {
-                metrics.putAll(outcome.metrics());
-                metrics.put("client_loss", meanMetric(accepted, "loss"));
-                metrics.put("aggregation_error", aggregationError(accepted, outcome));
-                metrics.put("base_update", outcome.baseUpdate().isPresent() ? 1.0 : 0.0);
-                outcome.baseUpdate().ifPresent(base::merge);
-                next = global.next(outcome);
-            }
-        }
+        RoundClosing.Closed closed = closing.close(round, global, instructions, results, failures);
+        closed.next().baseUpdate().filter(u -> closed.aggregated()).ifPresent(base::merge);
+        GlobalModel next = closed.next();
+        List<Failure> roundFailures = new ArrayList<>(closed.failures());
         Optional<Evaluation> evaluation =
                 settings.evaluatesAfter(round)
-                        ? Optional.of(evaluate(round, next, failures))
+                        ? Optional.of(evaluate(round, next, roundFailures))
                         : Optional.empty();
         RoundRecord record =
                 new RoundRecord(
                         round,
                         next.version(),
                         instructions.size(),
-                        accepted.stream().map(FitResult::clientId).toList(),
-                        failures,
-                        metrics,
-                        note,
+                        closed.accepted().stream().map(FitResult::clientId).toList(),
+                        roundFailures,
+                        closed.metrics(),
+                        closed.note(),
                         evaluation,
                         (System.nanoTime() - t0) / 1e9);
         return new RoundResult(next, record);
@@ -287,26 +263,5 @@ public final class FederatedLoop {
             loss.put(r.clientId(), r.loss());
         }
         return new Evaluation(summary, accuracy, loss);
-    }
-
-    /**
-     * The aggregate's largest per-module error against the example-weighted ideal; NaN when the
-     * clients' weights are undefined (every client reported no examples).
-     */
-    private static double aggregationError(List<FitResult> accepted, FitOutcome outcome) {
-        double[] p;
-        try {
-            p = Weighting.EXAMPLES.of(accepted);
-        } catch (IllegalArgumentException e) {
-            return Double.NaN;
-        }
-        return AggregationError.max(AggregationError.perModule(accepted, p, outcome));
-    }
-
-    private static double meanMetric(List<FitResult> results, String name) {
-        return results.stream()
-                .mapToDouble(r -> r.metrics().getOrDefault(name, Double.NaN))
-                .average()
-                .orElse(Double.NaN);
     }
 }
