@@ -10,8 +10,6 @@ import io.fedlora.aggregation.FitResult;
 import io.fedlora.aggregation.GlobalModel;
 import io.fedlora.aggregation.Strategy;
 import io.fedlora.aggregation.UpdateValidator;
-import io.fedlora.lora.Adapter;
-import io.fedlora.model.AdaptableModel;
 import io.fedlora.model.LoraConfig;
 import io.fedlora.train.TrainConfig;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 /**
@@ -93,7 +90,7 @@ public final class FederatedLoop {
         this.base = Objects.requireNonNull(base, "base");
         this.lora = Objects.requireNonNull(lora, "lora");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.runner = new VirtualClientRunner(models, base, lora, settings);
+        this.runner = new VirtualClientRunner(models, base, lora, settings.evalBatchSize());
         this.validator = new UpdateValidator(settings.maxUpdateNorm());
         this.closing = new RoundClosing(strategy, validator);
     }
@@ -115,7 +112,9 @@ public final class FederatedLoop {
         }
         ran = true;
         long t0 = System.nanoTime();
-        GlobalModel global = strategy.initialize(initialAdapter());
+        GlobalModel global =
+                strategy.initialize(
+                        InitialAdapter.of(models, base.weights(), lora, settings.seed()));
         List<RoundRecord> records = new ArrayList<>();
         try (ClientTasks pool = new ClientTasks(settings.parallelism())) {
             tasks = pool;
@@ -138,13 +137,6 @@ public final class FederatedLoop {
     private void record(List<RoundRecord> records, RoundRecord r) {
         records.add(r);
         listener.onRound(r);
-    }
-
-    /** LoRA enabled on a model over the base, A drawn from the run seed, B zero. */
-    private Adapter initialAdapter() {
-        AdaptableModel model = models.overBase(base.weights());
-        model.enableLora(lora, new Random(Seeds.mix(settings.seed())));
-        return model.exportAdapter();
     }
 
     private RoundRecord initialRound(GlobalModel global) {
@@ -178,7 +170,7 @@ public final class FederatedLoop {
                                 + " instructed unknown client "
                                 + i.clientId());
             }
-            configs.add(runner.configFor(i));
+            configs.add(configFor(i));
         }
         List<Callable<FitResult>> fits = new ArrayList<>();
         for (int k = 0; k < instructions.size(); k++) {
@@ -222,6 +214,19 @@ public final class FederatedLoop {
                         evaluation,
                         (System.nanoTime() - t0) / 1e9);
         return new RoundResult(next, record);
+    }
+
+    /**
+     * A client's local training for {@code instruction}: the run's learning rate, batch and steps,
+     * seeded from the run seed, the round and the client id.
+     */
+    private TrainConfig configFor(FitInstruction instruction) {
+        return VirtualClientRunner.trainConfig(
+                instruction,
+                settings.learningRate(),
+                settings.batchSize(),
+                settings.localSteps(),
+                Seeds.of(settings.seed(), instruction.round(), instruction.clientId()));
     }
 
     private Evaluation evaluate(long round, GlobalModel global, List<Failure> failures) {

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Applies a {@link FitInstruction}'s strategy-specific options ({@link TrainOptions}) to a client's
- * {@link TrainConfig}. An option the simulated clients cannot honour is an error, not silently
- * ignored: a strategy whose clients quietly train something else would report wrong results.
+ * {@link TrainConfig}. An option the clients cannot honour is an error, not silently ignored: a
+ * strategy whose clients quietly train something else would report wrong results.
  */
 final class InstructionOptions {
 
@@ -51,7 +51,7 @@ final class InstructionOptions {
                         throw new IllegalArgumentException(
                                 "instruction option "
                                         + key
-                                        + " is not understood by simulated clients (known: "
+                                        + " is not understood by fedlora clients (known: "
                                         + String.join(", ", KNOWN)
                                         + ")");
             }

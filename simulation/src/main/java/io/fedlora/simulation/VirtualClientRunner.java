@@ -22,49 +22,61 @@ import java.util.Random;
  * enable LoRA at the instructed rank, load the global model's start adapter, train locally with the
  * instruction's options, and export the adapter; or evaluate the global model on the client's
  * held-out data. Each call builds its own model, so nothing carries over between rounds or clients
- * but the shared base (which is only read).
+ * but the shared base (which is only read). The simulation loop runs its virtual clients through
+ * it, and a cluster worker its one real client, so both train the same way.
  */
-final class VirtualClientRunner {
+public final class VirtualClientRunner {
 
     private final ModelFactory models;
     private final SharedBase base;
     private final LoraConfig lora;
-    private final LoopSettings settings;
+    private final int evalBatchSize;
 
     /**
      * @param lora target modules, modules to save and dropout of every client's adapter (rank and
      *     alpha come from the adapter each client starts from)
+     * @param evalBatchSize batch size of evaluation (affects speed only)
      */
-    VirtualClientRunner(
-            ModelFactory models, SharedBase base, LoraConfig lora, LoopSettings settings) {
+    public VirtualClientRunner(
+            ModelFactory models, SharedBase base, LoraConfig lora, int evalBatchSize) {
+        if (evalBatchSize < 1) {
+            throw new IllegalArgumentException(
+                    "evaluation batch size must be positive, got " + evalBatchSize);
+        }
         this.models = models;
         this.base = base;
         this.lora = lora;
-        this.settings = settings;
+        this.evalBatchSize = evalBatchSize;
     }
 
     /**
-     * The client's local training configuration for {@code instruction}, seeded from the run seed,
-     * the round and the client id.
+     * A client's concluded local training configuration for {@code instruction}: AdamW at {@code
+     * learningRate}, {@code localSteps} steps of {@code batchSize}, seeded with {@code seed}, and
+     * the instruction's options ({@link io.fedlora.aggregation.TrainOptions}) applied.
      *
-     * @throws IllegalArgumentException when an instruction option cannot be honoured
+     * @throws IllegalArgumentException when an instruction option cannot be honoured or a value is
+     *     out of range
      */
-    TrainConfig configFor(FitInstruction instruction) {
+    public static TrainConfig trainConfig(
+            FitInstruction instruction,
+            double learningRate,
+            int batchSize,
+            int localSteps,
+            long seed) {
+        if (localSteps < 1) {
+            throw new IllegalArgumentException("local steps must be positive, got " + localSteps);
+        }
         TrainConfig config =
                 new TrainConfig()
-                        .learningRate(settings.learningRate())
-                        .batchSize(settings.batchSize())
-                        .localSteps(settings.localSteps())
-                        .seed(
-                                Seeds.of(
-                                        settings.seed(),
-                                        instruction.round(),
-                                        instruction.clientId()));
+                        .learningRate(learningRate)
+                        .batchSize(batchSize)
+                        .localSteps(localSteps)
+                        .seed(seed);
         return InstructionOptions.apply(instruction, config).conclude();
     }
 
     /** Trains {@code client} from the global model as instructed; the example count is its data. */
-    FitResult fit(
+    public FitResult fit(
             VirtualClient client,
             FitInstruction instruction,
             TrainConfig config,
@@ -87,11 +99,11 @@ final class VirtualClientRunner {
      * Evaluates the global model on {@code client}'s held-out data, at the rank the client would
      * receive ({@code min(maxRank, global rank)}).
      */
-    EvaluateResult evaluate(
+    public EvaluateResult evaluate(
             VirtualClient client, EvaluateInstruction instruction, GlobalModel global) {
         int rank = Math.min(client.info().maxRank(), global.adapter().rank());
         AdaptableModel model = modelWith(global.clientStart(rank));
-        EvalStats stats = Evaluator.evaluate(model, client.test(), settings.evalBatchSize());
+        EvalStats stats = Evaluator.evaluate(model, client.test(), evalBatchSize);
         return new EvaluateResult(
                 client.id(),
                 instruction.round(),

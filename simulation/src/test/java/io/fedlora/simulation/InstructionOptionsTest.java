@@ -39,7 +39,7 @@ class InstructionOptionsTest {
         assertRefused(4, TrainOptions.NESTED_RANK_MAX, "5", "in 1..4");
         assertRefused(4, TrainOptions.NESTED_RANK_MAX, "x", "an integer");
         assertRefused(4, TrainOptions.PROXIMAL_MU, "-1", ">= 0");
-        assertRefused(4, "server-lr", "1", "not understood by simulated clients");
+        assertRefused(4, "server-lr", "1", "not understood by fedlora clients");
     }
 
     private static void assertRefused(int rank, String key, String value, String reason) {
