@@ -3,6 +3,7 @@ package io.fedlora.simulation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fedlora.aggregation.Failure;
+import io.fedlora.simulation.report.Csv;
 import io.fedlora.simulation.report.LineChart;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +124,7 @@ public final class ExperimentReport {
         }
         StringBuilder csv = new StringBuilder("strategy,seed,round,accuracy,loss");
         for (String c : clients) {
-            csv.append(",accuracy_").append(csvField(c));
+            csv.append(",accuracy_").append(Csv.field(c));
         }
         csv.append('\n');
         for (RunResult run : result.runs()) {
@@ -132,18 +133,18 @@ public final class ExperimentReport {
                     continue;
                 }
                 Evaluation e = r.evaluation().get();
-                csv.append(csvField(run.strategy()))
+                csv.append(Csv.field(run.strategy()))
                         .append(',')
                         .append(run.seed())
                         .append(',')
                         .append(r.round())
                         .append(',')
-                        .append(number(e.meanAccuracy()))
+                        .append(Csv.number(e.meanAccuracy()))
                         .append(',')
-                        .append(number(e.meanLoss()));
+                        .append(Csv.number(e.meanLoss()));
                 for (String c : clients) {
                     Double a = e.accuracy().get(c);
-                    csv.append(',').append(a == null ? "" : number(a));
+                    csv.append(',').append(a == null ? "" : Csv.number(a));
                 }
                 csv.append('\n');
             }
@@ -157,15 +158,15 @@ public final class ExperimentReport {
                         "strategy,seeds,final_accuracy_mean,final_accuracy_sd,"
                                 + "initial_accuracy_mean\n");
         for (Row r : rows) {
-            csv.append(csvField(r.strategy()))
+            csv.append(Csv.field(r.strategy()))
                     .append(',')
                     .append(r.seeds())
                     .append(',')
-                    .append(number(r.finalAccuracy().mean()))
+                    .append(Csv.number(r.finalAccuracy().mean()))
                     .append(',')
-                    .append(number(r.finalAccuracy().sd()))
+                    .append(Csv.number(r.finalAccuracy().sd()))
                     .append(',')
-                    .append(number(r.initialAccuracy().mean()))
+                    .append(Csv.number(r.initialAccuracy().mean()))
                     .append('\n');
         }
         return csv.toString();
@@ -298,18 +299,6 @@ public final class ExperimentReport {
 
     static double initialAccuracy(RunResult run) {
         return run.rounds().get(0).evaluation().map(Evaluation::meanAccuracy).orElse(Double.NaN);
-    }
-
-    private static String number(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6f", v) : "NaN";
-    }
-
-    /** A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
-    private static String csvField(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
     }
 
     private static Path writeAtomically(Path file, String content) throws IOException {

@@ -26,8 +26,10 @@ public final class LineChart {
         }
     }
 
-    static final int WIDTH = 720;
-    static final int HEIGHT = 420;
+    /** The size of the SVG document, in pixels. */
+    public static final int WIDTH = 720;
+
+    public static final int HEIGHT = 420;
     static final int LEFT = 70;
     static final int RIGHT = 200;
     static final int TOP = 40;
