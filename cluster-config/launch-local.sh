@@ -74,21 +74,13 @@ echo "launch-local: building fedlora if needed..."
 
 # The config values the script needs, resolved exactly as the processes resolve them.
 mapfile -t values < <("$fedlora" config get --config "$config" \
-    fedlora.coordinator.run-dir fedlora.coordinator.http.host fedlora.coordinator.http.port \
-    fedlora.coordinator.http.token fedlora.scenario.clients)
-[ ${#values[@]} -eq 5 ] || die "could not read the settings of $config"
+    fedlora.coordinator.run-dir fedlora.coordinator.http.token fedlora.scenario.clients)
+[ ${#values[@]} -eq 3 ] || die "could not read the settings of $config"
 [ -n "$run_dir" ] || run_dir="$(absolute "${values[0]}")"
-http_host="${values[1]}"
-http_port="${values[2]}"
-token="${values[3]}"
-clients="${values[4]}"
+token="${values[1]}"
+clients="${values[2]}"
 [ "$workers" -le "$clients" ] ||
     die "$workers workers, but the scenario of $config has $clients clients (fedlora.scenario.clients)"
-case "$http_host" in
-    0.0.0.0 | "") http_host=127.0.0.1 ;;
-    ::) http_host="[::1]" ;;
-esac
-
 log_dir="$run_dir/logs"
 pid_dir="$run_dir/pids"
 shopt -s nullglob
@@ -137,40 +129,15 @@ if $follow; then
     follower=$!
 fi
 
-# The admin API's base URL: the configured port, or the one the coordinator bound (port 0), which
-# it writes to RUN_DIR/admin.url.
-admin_url() {
-    if [ "$http_port" != 0 ]; then
-        echo "http://$http_host:$http_port"
-    elif [ -s "$run_dir/admin.url" ]; then
-        sed -n '1s:/*$::p' "$run_dir/admin.url"
-    fi
-}
-
 echo "launch-local: waiting for the coordinator's admin API (a first run pre-trains the base: minutes)"
-url=""
-deadline=$((SECONDS + 1800))
-while :; do
-    if ! kill -0 "$coordinator_pid" 2>/dev/null; then
-        rc=0
-        wait "$coordinator_pid" || rc=$?
-        echo "launch-local: the coordinator exited with status $rc before its admin API answered;" \
-            "the end of $log_dir/coordinator.log:" >&2
-        tail -n 15 "$log_dir/coordinator.log" >&2
-        rm -f "$pid_dir/coordinator.pid"
-        exit 1
-    fi
-    url="$(admin_url)"
-    if [ -n "$url" ] && curl -fsS -o /dev/null --max-time 5 -K - "$url/api/status" 2>/dev/null \
-        <<<"header = \"Authorization: Bearer $token\""; then
-        break
-    fi
-    [ "$SECONDS" -lt "$deadline" ] || {
-        echo "launch-local: no answer from the admin API in 30 min" >&2
-        stop_all
-    }
-    sleep 1
-done
+if ! url="$("$here/await-admin.sh" --config "$config" --run-dir "$run_dir" --pid "$coordinator_pid")"; then
+    rc=0
+    wait "$coordinator_pid" || rc=$?
+    echo "launch-local: the coordinator exited with status $rc; the end of $log_dir/coordinator.log:" >&2
+    tail -n 15 "$log_dir/coordinator.log" >&2
+    "$here/stop.sh" --run-dir "$run_dir"
+    exit 1
+fi
 
 echo "launch-local: starting $workers workers"
 for ((i = 0; i < workers; i++)); do

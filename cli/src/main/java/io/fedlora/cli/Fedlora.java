@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fedlora 0.1.0-SNAPSHOT",
         description = "Federated LoRA fine-tuning.",
-        subcommands = {DemoCommand.class, SimulateCommand.class, AggregateCommand.class})
+        subcommands = {FinetuneCommand.class, SimulateCommand.class, AggregateCommand.class})
 public final class Fedlora implements Runnable {
 
     /**

@@ -26,7 +26,7 @@ class FedloraTest {
 
         int code =
                 cli.execute(
-                        "demo",
+                        "finetune",
                         "--data",
                         dir.toString(),
                         "--run-dir",

@@ -21,21 +21,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fedlora demo}: the centralised feature-domain run on embedded defaults (pre-train on plain
- * Fashion-MNIST, LoRA-fine-tune on a shifted domain), writing the base, the PEFT adapter, the
- * metrics and a plot into the run directory.
+ * {@code fedlora finetune}: the centralised feature-domain run on embedded defaults (pre-train on
+ * plain Fashion-MNIST, LoRA-fine-tune on a shifted domain), writing the base, the PEFT adapter, the
+ * metrics and a plot into the run directory. It was the demo before the cluster existed; {@code
+ * ./fedlora demo} now runs the federated version (the launcher script's cluster).
  */
 @Command(
-        name = "demo",
+        name = "finetune",
         mixinStandardHelpOptions = true,
         description =
                 "Pre-train a small ViT on Fashion-MNIST, LoRA-fine-tune it on a shifted domain,"
                         + " and write the base, the PEFT adapter, metrics and a plot.")
-final class DemoCommand implements Callable<Integer> {
+final class FinetuneCommand implements Callable<Integer> {
 
     @Option(
             names = "--run-dir",
-            defaultValue = "runs/demo",
+            defaultValue = "runs/finetune",
             description = "Where the results go (default: ${DEFAULT-VALUE}).")
     Path runDir;
 
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
                                 finetuneSteps != null ? finetuneSteps : d.finetuneSteps());
         System.out.printf(
                 Locale.ROOT,
-                "fedlora demo: pre-train a ViT on Fashion-MNIST (%d images), then LoRA rank %d on"
+                "fedlora finetune: pre-train a ViT on Fashion-MNIST (%d images), then LoRA rank %d on"
                         + " the %s domain%n",
                 s.trainExamples(),
                 s.lora().rank(),
@@ -148,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void plot(CentralisedFineTune.Result r) throws IOException {
-        new LineChart("fedlora demo: training loss (moving mean of 20 steps)", "step", "loss")
+        new LineChart("fedlora finetune: training loss (moving mean of 20 steps)", "step", "loss")
                 .add("pre-train, plain", steps(r.pretrain()), movingMean(r.pretrain().losses()))
                 .add("LoRA, shifted", steps(r.finetune()), movingMean(r.finetune().losses()))
                 .write(runDir.resolve("loss.svg"));
