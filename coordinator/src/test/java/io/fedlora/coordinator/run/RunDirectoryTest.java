@@ -323,7 +323,7 @@ class RunDirectoryTest {
     }
 
     @Test
-    void shouldRefuseBaseUpdatesAndLeaveNoTrace() throws IOException {
+    void shouldRefuseBaseUpdatesAndDuplicateClientsLeavingNoTrace() throws IOException {
         RunDirectory run = RunDirectory.open(dir);
         Random rnd = new Random(3);
         BaseUpdate base =
@@ -347,9 +347,20 @@ class RunDirectoryTest {
         assertTrue(
                 refused.getMessage().contains("base updates are not checkpointed yet"),
                 refused.getMessage());
+        Checkpoint twice =
+                new Checkpoint(
+                        0,
+                        new GlobalModel(0, RunFixtures.adapter(1, 4), Optional.empty()),
+                        ServerState.EMPTY,
+                        RunFixtures.record(0, Optional.empty()),
+                        List.of(RunFixtures.update("w1", 0, 1), RunFixtures.update("w1", 0, 2)));
+        IllegalArgumentException duplicate =
+                assertThrows(IllegalArgumentException.class, () -> run.commit(twice));
+        assertTrue(duplicate.getMessage().contains("two updates from client w1"));
         try (Stream<Path> left = Files.list(dir.resolve("checkpoints"))) {
-            assertEquals(0, left.count());
+            assertEquals(0, left.count(), "a refused commit leaves no temporary directory");
         }
+        assertTrue(run.latest().isEmpty());
         assertThrows(
                 IllegalArgumentException.class,
                 () ->
