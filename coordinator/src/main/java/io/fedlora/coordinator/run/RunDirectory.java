@@ -167,6 +167,19 @@ public final class RunDirectory {
     }
 
     /**
+     * The checkpoint of a committed round (for audits and replays).
+     *
+     * @throws IOException naming the file when the round is not committed or a file is corrupt
+     */
+    public Checkpoint checkpoint(long round) throws IOException {
+        Path dir = roundDir(round);
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": round " + round + " is not committed");
+        }
+        return CheckpointFiles.read(dir, round);
+    }
+
+    /**
      * Commits one round: writes its checkpoint into a temporary directory, renames that to {@code
      * checkpoints/round-00000N}, then updates {@code adapter/}, {@code rounds.csv} and {@code
      * accuracy.svg}. Nothing of the round is visible when this throws; once the rename is done the
