@@ -13,7 +13,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fedlora 0.1.0-SNAPSHOT",
         description = "Federated LoRA fine-tuning.",
-        subcommands = {FinetuneCommand.class, SimulateCommand.class, AggregateCommand.class})
+        subcommands = {
+            FinetuneCommand.class,
+            SimulateCommand.class,
+            AggregateCommand.class,
+            CoordinatorCommand.class
+        })
 public final class Fedlora implements Runnable {
 
     /**
@@ -25,6 +30,7 @@ public final class Fedlora implements Runnable {
                     DataFormatException.class,
                     SafeTensorsFormatException.class,
                     IllegalArgumentException.class,
+                    com.typesafe.config.ConfigException.class,
                     IOException.class);
 
     @Override
