@@ -3,11 +3,11 @@
 # API's base URL (http://HOST:PORT). launch-local.sh and launch-hosts.sh start workers only after
 # this, so that the coordinator alone pre-trains the base when it is not cached.
 #
-#   cluster-config/await-admin.sh --config FILE [--run-dir DIR] [--pid PID] [--timeout SECONDS]
+#   cluster-config/await-admin.sh --config FILE [--log FILE] [--pid PID] [--timeout SECONDS]
 #
-#   --config   the coordinator's HOCON file: fedlora.coordinator.http.{host,port,token}
-#   --run-dir  the coordinator's run directory; needed when http.port is 0 (any free port): the
-#              coordinator then writes the URL it bound to DIR/admin.url
+#   --config   the coordinator's HOCON file: fedlora.coordinator.admin.{host,port,token}
+#   --log      the coordinator's log; needed when admin.port is 0 (any free port): the URL is then
+#              read from the log's line "admin API and dashboard at http://HOST:PORT/"
 #   --pid      give up (status 1) as soon as this process, the coordinator, has exited
 #   --timeout  give up (status 1) after this many seconds (default 1800)
 #
@@ -23,14 +23,14 @@ die() {
 }
 
 config=""
-run_dir=""
+log=""
 pid=""
 timeout=1800
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || die "$1 needs a value"
     case "$1" in
         --config) config="$2" ;;
-        --run-dir) run_dir="$2" ;;
+        --log) log="$2" ;;
         --pid) pid="$2" ;;
         --timeout) timeout="$2" ;;
         *) die "unknown argument '$1'" ;;
@@ -41,24 +41,24 @@ done
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds, got '$timeout'"
 
 mapfile -t values < <("$fedlora" config get --config "$config" \
-    fedlora.coordinator.http.host fedlora.coordinator.http.port fedlora.coordinator.http.token \
-    fedlora.coordinator.run-dir)
-[ ${#values[@]} -eq 4 ] || die "could not read fedlora.coordinator.http of $config"
+    fedlora.coordinator.admin.host fedlora.coordinator.admin.port fedlora.coordinator.admin.token)
+[ ${#values[@]} -eq 3 ] || die "could not read fedlora.coordinator.admin of $config"
 host="${values[0]}"
 port="${values[1]}"
 token="${values[2]}"
-[ -n "$run_dir" ] || run_dir="${values[3]}"
+[ "$port" != 0 ] || [ -n "$log" ] || die "fedlora.coordinator.admin.port is 0: give --log FILE"
 case "$host" in
     0.0.0.0 | "") host=127.0.0.1 ;;
     ::) host="[::1]" ;;
 esac
 
-# The base URL to try: the configured port, or the bound one once the coordinator has written it.
+# The base URL to try: the configured port, or the bound one once the coordinator has logged it.
 base_url() {
     if [ "$port" != 0 ]; then
         echo "http://$host:$port"
-    elif [ -s "$run_dir/admin.url" ]; then
-        sed -n '1{s:/*$::;p;}' "$run_dir/admin.url"
+    elif [ -f "$log" ]; then
+        sed -n -E 's|.*admin API and dashboard at http://[^ ]*:([0-9]+)/.*|\1|p' "$log" |
+            tail -n 1 | sed "s|^.|http://$host:&|"
     fi
 }
 

@@ -155,7 +155,7 @@ on_host "$coordinator" "$(start_command coordinator "$coordinator" -Xmx2g \
     "coordinator --config $(quote "$coordinator_config") --run-dir $(quote "$run_dir")")"
 $dry_run || echo "launch-hosts: waiting for its admin API (a first run pre-trains the base: minutes)"
 on_host "$coordinator" "cluster-config/await-admin.sh --config $(quote "$coordinator_config")\
- --run-dir $(quote "$run_dir") --pid \"\$(head -n 1 $(quote "$run_dir/pids/coordinator.pid"))\""
+ --log $(quote "$run_dir/logs/coordinator.log") --pid \"\$(head -n 1 $(quote "$run_dir/pids/coordinator.pid"))\""
 
 for i in "${!worker_hosts[@]}"; do
     host="${worker_hosts[$i]}"

@@ -74,7 +74,7 @@ echo "launch-local: building fedlora if needed..."
 
 # The config values the script needs, resolved exactly as the processes resolve them.
 mapfile -t values < <("$fedlora" config get --config "$config" \
-    fedlora.coordinator.run-dir fedlora.coordinator.http.token fedlora.scenario.clients)
+    fedlora.coordinator.run-dir fedlora.coordinator.admin.token fedlora.scenario.clients)
 [ ${#values[@]} -eq 3 ] || die "could not read the settings of $config"
 [ -n "$run_dir" ] || run_dir="$(absolute "${values[0]}")"
 token="${values[1]}"
@@ -90,7 +90,7 @@ for f in "$pid_dir"/*.pid; do
     fi
 done
 mkdir -p "$log_dir" "$pid_dir"
-rm -f "$pid_dir"/*.pid "$run_dir/admin.url"
+rm -f "$pid_dir"/*.pid
 
 # Starts `fedlora ARGS...` in the background as process NAME with heap options OPTS.
 start() {
@@ -130,7 +130,8 @@ if $follow; then
 fi
 
 echo "launch-local: waiting for the coordinator's admin API (a first run pre-trains the base: minutes)"
-if ! url="$("$here/await-admin.sh" --config "$config" --run-dir "$run_dir" --pid "$coordinator_pid")"; then
+if ! url="$("$here/await-admin.sh" --config "$config" --log "$log_dir/coordinator.log" \
+    --pid "$coordinator_pid")"; then
     rc=0
     wait "$coordinator_pid" || rc=$?
     echo "launch-local: the coordinator exited with status $rc; the end of $log_dir/coordinator.log:" >&2

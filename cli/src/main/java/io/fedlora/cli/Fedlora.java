@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             FinetuneCommand.class,
             SimulateCommand.class,
             AggregateCommand.class,
-            CoordinatorCommand.class
+            CoordinatorCommand.class,
+            ConfigCommand.class
         })
 public final class Fedlora implements Runnable {
 
