@@ -89,7 +89,8 @@ if [ -n "$config" ]; then
     coordinator_config="$(remote_path "$config")"
     worker_config="$coordinator_config"
 fi
-run_dir="$(remote_path "$run_dir")"
+# The default is relative to the repository root already; a given one to the caller's directory.
+[ "$run_dir" = runs/cluster ] || run_dir="$(remote_path "$run_dir")"
 
 coordinator=""
 worker_hosts=()
