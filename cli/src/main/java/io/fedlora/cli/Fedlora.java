@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
             SimulateCommand.class,
             AggregateCommand.class,
             CoordinatorCommand.class,
-            ConfigCommand.class
+            ConfigCommand.class,
+            WorkerCommand.class
         })
 public final class Fedlora implements Runnable {
 
