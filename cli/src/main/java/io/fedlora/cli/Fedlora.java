@@ -13,7 +13,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "fedlora 0.1.0-SNAPSHOT",
         description = "Federated LoRA fine-tuning.",
-        subcommands = {DemoCommand.class, SimulateCommand.class, AggregateCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            SimulateCommand.class,
+            AggregateCommand.class,
+            AdminCommand.class
+        })
 public final class Fedlora implements Runnable {
 
     /**
