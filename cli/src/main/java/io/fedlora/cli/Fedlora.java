@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
             AggregateCommand.class,
             CoordinatorCommand.class,
             ConfigCommand.class,
-            WorkerCommand.class
+            WorkerCommand.class,
+            AdminCommand.class
         })
 public final class Fedlora implements Runnable {
 
