@@ -10,6 +10,7 @@ import io.fedlora.coordinator.admin.AdminSettings;
 import io.fedlora.simulation.ScenarioConfig;
 import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.control.ClusterSettings;
+import io.fedlora.worker.WorkerSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,12 @@ class ClusterConfigFilesTest {
 
         CoordinatorSettings.fromConfig(c);
         AdminSettings.fromConfig(c);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"worker.conf", "demo.conf"})
+    void shouldBeAcceptedByTheWorkerSettings(String name) {
+        WorkerSettings.fromConfig(load(name));
     }
 
     @Test
