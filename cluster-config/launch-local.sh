@@ -149,7 +149,7 @@ done
 cat <<EOF
 launch-local: the cluster runs
   dashboard    $url/#token=$token
-  admin CLI    ./fedlora admin status --url $url --token $token
+  admin CLI    FEDLORA_ADMIN_TOKEN=$token ./fedlora admin status --url $url
   results      $run_dir (rounds.csv, accuracy.svg, adapter/, checkpoints/)
   stop         cluster-config/stop.sh --run-dir $run_dir
 EOF
