@@ -103,6 +103,8 @@ start() {
 }
 
 stop_all() {
+    trap - INT TERM
+    [ -z "${waiter:-}" ] || kill "$waiter" 2>/dev/null || true
     echo
     echo "launch-local: stopping the cluster"
     "$here/stop.sh" --run-dir "$run_dir"
@@ -130,8 +132,13 @@ if $follow; then
 fi
 
 echo "launch-local: waiting for the coordinator's admin API (a first run pre-trains the base: minutes)"
-if ! url="$("$here/await-admin.sh" --config "$config" --log "$log_dir/coordinator.log" \
-    --pid "$coordinator_pid")"; then
+# In the background, so that Ctrl-C interrupts the wait at once (bash runs a trap only after the
+# foreground command returns, but `wait` returns on a signal).
+url_file="$run_dir/logs/.admin-url"
+"$here/await-admin.sh" --config "$config" --log "$log_dir/coordinator.log" \
+    --pid "$coordinator_pid" >"$url_file" &
+waiter=$!
+if ! wait "$waiter"; then
     rc=0
     wait "$coordinator_pid" || rc=$?
     echo "launch-local: the coordinator exited with status $rc; the end of $log_dir/coordinator.log:" >&2
@@ -139,6 +146,8 @@ if ! url="$("$here/await-admin.sh" --config "$config" --log "$log_dir/coordinato
     "$here/stop.sh" --run-dir "$run_dir"
     exit 1
 fi
+url="$(cat "$url_file")"
+rm -f "$url_file"
 
 echo "launch-local: starting $workers workers"
 for ((i = 0; i < workers; i++)); do

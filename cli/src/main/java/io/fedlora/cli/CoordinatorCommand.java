@@ -5,6 +5,7 @@ import io.fedlora.coordinator.Coordinator;
 import io.fedlora.coordinator.CoordinatorNode;
 import io.fedlora.lora.Adapter;
 import io.fedlora.simulation.FeatureDomainScenario;
+import io.fedlora.simulation.OpThreads;
 import io.fedlora.simulation.ScenarioConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -57,6 +58,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
         Config c = ConfigFiles.load(config, overrides);
         ScenarioConfig scenarioConfig = ScenarioConfig.fromConfig(c);
         System.out.println("fedlora coordinator: " + scenarioConfig.describe());
+        // The models are small: one thread per op pre-trains the base fastest (see OpThreads).
+        OpThreads.oneThreadPerOp();
         FeatureDomainScenario scenario = scenarioConfig.prepare(System.out::println);
         Adapter initial = scenarioConfig.initialAdapter(scenario);
         CoordinatorNode node = CoordinatorNode.start(c, initial);
