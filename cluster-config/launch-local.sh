@@ -113,11 +113,14 @@ stop_all() {
 trap stop_all INT TERM
 
 # The coordinator's progress lines (rounds, evaluations, workers admitted, lost or refused, the
-# end), without the log's timestamps and logger names, until the coordinator exits.
+# end, errors and the exceptions' first lines), without the log's timestamps and logger names,
+# until the coordinator exits. Workers leaving once the run has finished are the normal end, not
+# news; neither is remoting's chatter about the connections they close.
 follow_progress() {
     tail --pid="$1" -n +1 -F "$log_dir/coordinator.log" 2>/dev/null |
         grep --line-buffered -E \
-            'round [0-9]+/[0-9]+|run finished|admitted|lost|refused|pre-train|cached base|ERROR|Exception' |
+            'round [0-9]+/[0-9]+|run finished|admitted|lost|refused|pre-train|cached base|ERROR|^[a-z][a-z0-9_.]*\.[A-Za-z]*(Exception|Error)\b' |
+        grep --line-buffered -v -E 'left: run finished|o\.a\.p\.[a-z.]*Materializer' |
         sed -u -E 's/^[0-9:.]+ +(INFO|DEBUG) +[^ ]+ - /  /; s/^[0-9:.]+ +(WARN|ERROR) +[^ ]+ - /  \1 /'
 }
 
