@@ -74,13 +74,19 @@ echo "launch-local: building fedlora if needed..."
 
 # The config values the script needs, resolved exactly as the processes resolve them.
 mapfile -t values < <("$fedlora" config get --config "$config" \
-    fedlora.coordinator.run-dir fedlora.coordinator.admin.token fedlora.scenario.clients)
-[ ${#values[@]} -eq 3 ] || die "could not read the settings of $config"
+    fedlora.coordinator.run-dir fedlora.coordinator.admin.token fedlora.scenario.clients \
+    fedlora.coordinator.min-available)
+[ ${#values[@]} -eq 4 ] || die "could not read the settings of $config"
 [ -n "$run_dir" ] || run_dir="$(absolute "${values[0]}")"
 token="${values[1]}"
 clients="${values[2]}"
+min_available="${values[3]}"
 [ "$workers" -le "$clients" ] ||
     die "$workers workers, but the scenario of $config has $clients clients (fedlora.scenario.clients)"
+if [ "$workers" -lt "$min_available" ]; then
+    echo "launch-local: warning: $workers workers, but rounds start only with $min_available" \
+        "(fedlora.coordinator.min-available): the coordinator will wait for more" >&2
+fi
 log_dir="$run_dir/logs"
 pid_dir="$run_dir/pids"
 shopt -s nullglob
