@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -66,8 +67,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
-    /** Everything the coordinator actor handles. */
-    public sealed interface Command {}
+    /**
+     * Everything the coordinator actor handles. All of it is local: workers' messages arrive as
+     * serialized {@link ToCoordinator} envelopes and are wrapped by a message adapter here.
+     */
+    public sealed interface Command extends NoSerializationVerificationNeeded {}
 
     /** A protocol message from a worker. */
     record FromWorker(ToCoordinator envelope) implements Command {}
