@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             SimulateCommand.class,
             AggregateCommand.class,
-            CoordinatorCommand.class
+            CoordinatorCommand.class,
+            AdminCommand.class
         })
 public final class Fedlora implements Runnable {
 
