@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             SimulateCommand.class,
             AggregateCommand.class,
             CoordinatorCommand.class,
+            WorkerCommand.class,
             AdminCommand.class
         })
 public final class Fedlora implements Runnable {
