@@ -43,6 +43,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -266,6 +267,48 @@ class WorkerNodeTest {
         Message.Leave leave = (Message.Leave) expect(Message.Leave.class).message();
         assertEquals(id, leave.workerId());
         assertTrue(leave.reason().contains("test over"), leave.reason());
+        assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+        node = null;
+    }
+
+    @Test
+    void shouldJoinAgainWhenTheCoordinatorGoesAwayAndComesBack() throws Exception {
+        String id = startWorker("w-rejoin", TOKEN);
+        joined(id);
+        kit.stop(coordinator);
+        probe = kit.createTestProbe();
+        coordinator = kit.spawn(FakeCoordinator.create(TOKEN, resultEndpoint, probe.ref()));
+
+        ToCoordinator advert = joined(id);
+        assertEquals(
+                node.adapterEndpoint().get(5, TimeUnit.SECONDS),
+                ((Message.CapabilityAdvert) advert.message()).adapterEndpoint());
+        Message.Heartbeat beat = (Message.Heartbeat) probe.receiveMessage(WAIT).message();
+        assertEquals(id, beat.workerId());
+        tell(advert, new Message.RunFinished("done"));
+        expect(Message.Leave.class);
+        assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+        node = null;
+    }
+
+    @Test
+    void shouldStartAFreshActorSystemAndJoinAgainWhenDowned() throws Exception {
+        String id = startWorker("w-downed", TOKEN);
+        ToCoordinator first = joined(id);
+        // What the split brain resolver does to a worker cut off from the coordinator.
+        Cluster.get(kit.system()).manager().tell(new Down(first.replyTo().path().address()));
+
+        ToCoordinator again = joined(id);
+        assertNotEquals(
+                first.replyTo().path().address(),
+                again.replyTo().path().address(),
+                "a fresh actor system, on a fresh port");
+        assertEquals(
+                ((Message.CapabilityAdvert) first.message()).adapterEndpoint(),
+                ((Message.CapabilityAdvert) again.message()).adapterEndpoint(),
+                "the data plane lives on");
+        tell(again, new Message.RunFinished("done"));
+        expect(Message.Leave.class);
         assertEquals(0, exit.get(30, TimeUnit.SECONDS));
         node = null;
     }
