@@ -441,7 +441,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (w.capability != null) {
             plane.forget(w.capability.adapterEndpoint());
         }
-        getContext().getLog().warn("worker {} lost: {}", id, reason);
+        if (state == RunState.FINISHED) {
+            getContext().getLog().info("worker {} gone: {}", id, reason);
+        } else {
+            getContext().getLog().warn("worker {} lost: {}", id, reason);
+        }
         if (state == RunState.TRAINING && isInstructed(id) && answered.add(id)) {
             failures.add(new Failure(id, round, "worker lost: " + reason));
             closeRoundIfDone();

@@ -113,6 +113,7 @@ public record ClusterSettings(
                 pekko.cluster.split-brain-resolver.keep-oldest.role = coordinator
                 pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone = off
                 pekko.cluster.split-brain-resolver.stable-after = 3s
+                pekko.cluster.split-brain-resolver.down-all-when-unstable = off
                 pekko.cluster.failure-detector.acceptable-heartbeat-pause = 4s
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.cluster.log-info = off
