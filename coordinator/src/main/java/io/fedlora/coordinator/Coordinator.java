@@ -24,6 +24,7 @@ import io.fedlora.transport.control.ToCoordinator;
 import io.fedlora.transport.control.ToWorker;
 import io.fedlora.transport.message.AdapterPayload;
 import io.fedlora.transport.message.Message;
+import io.fedlora.transport.wire.PooledMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -38,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -66,14 +68,20 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
-    /** Everything the coordinator actor handles. */
-    public sealed interface Command {}
+    private static final org.slf4j.Logger log =
+            org.slf4j.LoggerFactory.getLogger(Coordinator.class);
+
+    /**
+     * Everything the coordinator actor handles. All of it is local: workers' messages arrive as
+     * serialized {@link ToCoordinator} envelopes and are wrapped by a message adapter here.
+     */
+    public sealed interface Command extends NoSerializationVerificationNeeded {}
 
     /** A protocol message from a worker. */
     record FromWorker(ToCoordinator envelope) implements Command {}
 
-    /** A decoded update from the data plane. */
-    record UpdateArrived(Message.FitResult result) implements Command {}
+    /** A decoded update from the data plane; its arrays are pooled until it is closed. */
+    record UpdateArrived(PooledMessage update) implements Command {}
 
     record AdapterSendFailed(String workerId, long version, String reason) implements Command {}
 
@@ -126,7 +134,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Opens the data plane with the actor's update callback (on the coordinator's node). */
     @FunctionalInterface
     public interface DataPlaneFactory {
-        DataPlane open(java.util.function.Consumer<Message> onUpdate);
+        DataPlane open(java.util.function.Consumer<PooledMessage> onUpdate);
     }
 
     private static final Duration TICK = Duration.ofSeconds(1);
@@ -157,6 +165,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private long roundStartNanos;
     private List<FitInstruction> instructions = List.of();
     private final List<FitResult> received = new ArrayList<>();
+
+    /** The pooled buffers behind {@link #received}, given back when the round is closed. */
+    private final List<PooledMessage> buffers = new ArrayList<>();
+
     private final List<Failure> failures = new ArrayList<>();
     private final Set<String> answered = new HashSet<>();
 
@@ -201,11 +213,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         settings.runDir());
     }
 
-    private static void onDataMessage(ActorRef<Command> self, Message m) {
-        if (m instanceof Message.FitResult r) {
-            self.tell(new UpdateArrived(r));
+    private static void onDataMessage(ActorRef<Command> self, PooledMessage m) {
+        if (m.message() instanceof Message.FitResult) {
+            self.tell(new UpdateArrived(m));
+        } else {
+            // Nothing else belongs on the update stream.
+            log.warn("dropped a {} on the update stream", m.message().getClass().getSimpleName());
+            m.close();
         }
-        // Anything else on the update stream is not ours to act on; the receiver counted it.
     }
 
     /** Resumes after the last checkpoint, or checkpoints the initial model as round 0. */
@@ -437,7 +452,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (w.capability != null) {
             plane.forget(w.capability.adapterEndpoint());
         }
-        getContext().getLog().warn("worker {} lost: {}", id, reason);
+        if (state == RunState.FINISHED) {
+            getContext().getLog().info("worker {} gone: {}", id, reason);
+        } else {
+            getContext().getLog().warn("worker {} lost: {}", id, reason);
+        }
         if (state == RunState.TRAINING && isInstructed(id) && answered.add(id)) {
             failures.add(new Failure(id, round, "worker lost: " + reason));
             closeRoundIfDone();
@@ -583,8 +602,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onUpdate(UpdateArrived u) {
-        Message.FitResult r = u.result();
+        Message.FitResult r = (Message.FitResult) u.update().message();
         if (state != RunState.TRAINING || r.round() != round) {
+            u.update().close();
             getContext()
                     .getLog()
                     .warn(
@@ -600,6 +620,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             w.activity = "idle";
         }
         if (r.baseVersion() != global.version()) {
+            u.update().close();
             if (isInstructed(r.workerId()) && answered.add(r.workerId())) {
                 failures.add(
                         new Failure(
@@ -612,6 +633,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
         } else {
             // Everything goes to the validator, which counts strangers and duplicates.
+            buffers.add(u.update());
             received.add(
                     FitResult.inMemory(
                             r.workerId(),
@@ -743,6 +765,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onRoundClosed(RoundClosed c) {
+        releaseBuffers();
         if (c.error() != null) {
             fail("round " + c.round() + " could not be closed: " + rootMessage(c.error()));
             return this;
@@ -935,7 +958,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         setup.finished().completeExceptionally(new IllegalStateException(reason));
     }
 
+    /** The round's updates are aggregated and checkpointed: their arrays go back to the pool. */
+    private void releaseBuffers() {
+        buffers.forEach(PooledMessage::close);
+        buffers.clear();
+        received.clear();
+    }
+
     private Behavior<Command> onStop() {
+        releaseBuffers();
         plane.close();
         if (!setup.finished().isDone()) {
             setup.finished()

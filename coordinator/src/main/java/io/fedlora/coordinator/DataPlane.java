@@ -11,6 +11,8 @@ import io.fedlora.transport.aeron.TransferSender;
 import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.message.Message;
 import io.fedlora.transport.wire.MessageCodec;
+import io.fedlora.transport.wire.PooledMessage;
+import io.fedlora.transport.wire.TensorPool;
 import io.fedlora.transport.wire.WireOutput;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -27,14 +29,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's side of the Aeron data plane: one subscription where every worker's updates
- * arrive (reassembled, checked and decoded on the receiver's own thread, then handed to {@code
- * onUpdate}), and one publication per worker endpoint for global adapters. Each adapter version is
- * encoded once and the same frame is sent to every worker that needs it, on one sending thread, so
- * the actor never blocks on the network.
+ * arrive (reassembled, checked and decoded into pooled arrays on the receiver's own thread, then
+ * handed to {@code onUpdate}), and one publication per worker endpoint for global adapters. Each
+ * adapter version is encoded once and the same frame is sent to every worker that needs it, on one
+ * sending thread, so the actor never blocks on the network.
  */
 public final class DataPlane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+
+    /**
+     * Free update arrays kept for the next round: updates of one round have the same layout, so
+     * after the first round decoding writes into arrays that already exist (at memcpy speed)
+     * instead of allocating new ones.
+     */
+    private static final long POOL_BYTES = 1L << 30;
 
     private final AeronNode node;
     private final TransportContext ctx;
@@ -62,9 +71,10 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * @param endpoint {@code host:port} of the update subscription; port 0 binds any free port
-     * @param onUpdate called on the receiver thread with each decoded update
+     * @param onUpdate called on the receiver thread with each decoded update, whose arrays come
+     *     from a pool: whoever takes it closes it once the update is aggregated or dropped
      */
-    DataPlane(TransportContext ctx, String endpoint, Consumer<Message> onUpdate) {
+    DataPlane(TransportContext ctx, String endpoint, Consumer<PooledMessage> onUpdate) {
         this.ctx = ctx;
         this.codec = new MessageCodec(ctx.maxMessageBytes());
         this.node = AeronNode.launch(ctx);
@@ -72,9 +82,10 @@ public final class DataPlane implements AutoCloseable {
             this.results =
                     node.aeron().addSubscription(ctx.udpChannel(endpoint), DataStreams.RESULTS);
             this.receiver =
-                    TransferReceiver.forMessages(
+                    TransferReceiver.forPooledMessages(
                             results,
                             codec,
+                            new TensorPool(POOL_BYTES),
                             drops,
                             ctx,
                             (message, session) -> onUpdate.accept(message));

@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Small seeded adapters, server states and rounds for the run-directory tests. */
-final class RunFixtures {
+public final class RunFixtures {
 
     private RunFixtures() {}
 
@@ -38,7 +38,7 @@ final class RunFixtures {
      * A rank-{@code rank} adapter on modules {@code blocks.0.q} (6×5) and {@code blocks.0.v} (4×5)
      * with a saved head.
      */
-    static Adapter adapter(long seed, int rank) {
+    public static Adapter adapter(long seed, int rank) {
         Random rnd = new Random(seed);
         Map<String, LoraPair> modules = new LinkedHashMap<>();
         modules.put("blocks.0.q", new LoraPair(gaussian(rnd, rank, 5), gaussian(rnd, 6, rank)));

@@ -5,7 +5,9 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.fedlora.transport.message.Message;
 import io.fedlora.transport.wire.MessageCodec;
+import io.fedlora.transport.wire.PooledMessage;
 import io.fedlora.transport.wire.ProtocolMismatchException;
+import io.fedlora.transport.wire.TensorPool;
 import io.fedlora.transport.wire.WireFormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,6 +16,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 
@@ -104,11 +107,37 @@ public final class TransferReceiver implements Agent, FragmentHandler {
             DropCounters drops,
             TransportContext ctx,
             BiConsumer<Message, Integer> onMessage) {
+        return decoding(subscription, codec, drops, ctx, codec::decode, onMessage);
+    }
+
+    /**
+     * As {@link #forMessages}, but tensors are decoded into arrays taken from {@code pool}: the
+     * receiver of each {@link PooledMessage} closes it when done with the message, which gives its
+     * arrays back for the next transfer of the same layout.
+     */
+    public static TransferReceiver forPooledMessages(
+            Subscription subscription,
+            MessageCodec codec,
+            TensorPool pool,
+            DropCounters drops,
+            TransportContext ctx,
+            BiConsumer<PooledMessage, Integer> onMessage) {
+        return decoding(
+                subscription, codec, drops, ctx, frame -> codec.decode(frame, pool), onMessage);
+    }
+
+    private static <T> TransferReceiver decoding(
+            Subscription subscription,
+            MessageCodec codec,
+            DropCounters drops,
+            TransportContext ctx,
+            Function<ByteBuffer, T> decoder,
+            BiConsumer<T, Integer> onMessage) {
         FrameHandler decode =
                 (frame, session) -> {
-                    Message m;
+                    T m;
                     try {
-                        m = codec.decode(frame);
+                        m = decoder.apply(frame);
                     } catch (ProtocolMismatchException e) {
                         drops.drop(DropReason.PROTOCOL_VERSION, session, e.getMessage());
                         return;

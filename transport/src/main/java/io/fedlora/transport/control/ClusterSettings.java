@@ -98,6 +98,11 @@ public record ClusterSettings(
      * role: a worker that becomes unreachable is downed and removed, so the coordinator's round
      * goes on without it; when the coordinator is the one lost, the workers down themselves and
      * rejoin through the seed nodes once it is back.
+     *
+     * <p>The failure detector tolerates 10 s of silence and binding may take 30 s: workers train on
+     * the same few cores that carry heartbeats, and a node falsely marked unreachable would be
+     * downed. A worker that is really gone is noticed sooner by the coordinator's own heartbeat
+     * check ({@code fedlora.coordinator.worker-timeout}).
      */
     public Config pekkoConfig(String role, Config base) {
         String protocol = "pekko";
@@ -113,7 +118,9 @@ public record ClusterSettings(
                 pekko.cluster.split-brain-resolver.keep-oldest.role = coordinator
                 pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone = off
                 pekko.cluster.split-brain-resolver.stable-after = 3s
-                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 4s
+                pekko.cluster.split-brain-resolver.down-all-when-unstable = off
+                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 10s
+                pekko.remote.artery.bind.bind-timeout = 30s
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.cluster.log-info = off
                 pekko.coordinated-shutdown.exit-jvm = off
