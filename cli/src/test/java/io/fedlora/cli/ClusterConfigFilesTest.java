@@ -12,10 +12,12 @@ import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.control.ClusterSettings;
 import io.fedlora.worker.WorkerSettings;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -46,6 +48,27 @@ class ClusterConfigFilesTest {
                         .sorted()
                         .toList();
         assertEquals(List.of(), unknown, name + " names keys no module reads");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "coordinator.conf, fedlora.cluster fedlora.transport fedlora.coordinator fedlora.scenario",
+        "worker.conf, fedlora.cluster fedlora.transport fedlora.worker fedlora.scenario"
+    })
+    void shouldDocumentEverySettingOfItsNode(String name, String sections) {
+        Config file = ConfigFactory.parseFile(CONFIGS.resolve(name).toFile());
+        Config defaults = ConfigFactory.defaultReference();
+        List<String> missing =
+                Arrays.stream(sections.split(" "))
+                        .flatMap(
+                                section ->
+                                        defaults.getConfig(section).entrySet().stream()
+                                                .map(e -> section + "." + e.getKey()))
+                        .filter(k -> !k.startsWith("fedlora.coordinator.strategy.options"))
+                        .filter(k -> !file.hasPathOrNull(k))
+                        .sorted()
+                        .toList();
+        assertEquals(List.of(), missing, name + " leaves out settings");
     }
 
     @ParameterizedTest
