@@ -21,6 +21,22 @@ import java.util.function.BooleanSupplier;
  */
 final class ClusterHarness implements AutoCloseable {
 
+    /**
+     * The cluster and the scenario every cluster test runs: three clients of the tiny
+     * feature-domain model, seeded on {@code SEED_PORT}, with quick heartbeats; tests add the
+     * coordinator's section.
+     */
+    static final String TINY_CLUSTER =
+            """
+            fedlora.cluster { seed-nodes = ["127.0.0.1:SEED_PORT"], join-token = "it-join-token" }
+            fedlora.transport { term-length = 1MiB }
+            fedlora.scenario {
+              model = tiny, clients = 3, train-per-client = 48, test-per-client = 30
+              pretrain-steps = 4, pretrain-examples = 64, cache-dir = "cache"
+            }
+            fedlora.worker { heartbeat-interval = 500ms, reconnect-backoff = 1s }
+            """;
+
     final Path dir;
     final Path config;
     final int seedPort;

@@ -38,20 +38,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ClusterRunTest {
 
     static final String CONFIG =
-            """
-            fedlora.cluster { seed-nodes = ["127.0.0.1:SEED_PORT"], join-token = "it-join-token" }
-            fedlora.transport { term-length = 1MiB }
-            fedlora.scenario {
-              model = tiny, clients = 3, train-per-client = 48, test-per-client = 30
-              pretrain-steps = 4, pretrain-examples = 64, cache-dir = "cache"
-            }
+            ClusterHarness.TINY_CLUSTER
+                    + """
             fedlora.coordinator {
               run-dir = "run", rounds = 5, min-available = 3, min-fit = 3, eval-every = 1
               local-steps = 4, keep-updates = true, worker-timeout = 8s, round-timeout = 120s
               strategy.name = lora-fair
               admin { port = HTTP_PORT, token = "it-admin-token" }
             }
-            fedlora.worker { heartbeat-interval = 500ms, reconnect-backoff = 1s }
             """;
 
     @TempDir Path dir;

@@ -30,13 +30,11 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -169,15 +167,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The pooled buffers behind {@link #received}, given back when the round is closed. */
     private final List<PooledMessage> buffers = new ArrayList<>();
 
-    private final List<Failure> failures = new ArrayList<>();
-    private final Set<String> answered = new HashSet<>();
+    private Answers fitAnswers = Answers.NONE;
 
     // The evaluation in progress, and the record it completes.
     private boolean evaluationPending;
     private List<EvaluateInstruction> evalInstructions = List.of();
     private final List<EvaluateResult> evalResults = new ArrayList<>();
-    private final List<Failure> evalFailures = new ArrayList<>();
-    private final Set<String> evalAnswered = new HashSet<>();
+    private Answers evalAnswers = Answers.NONE;
 
     private record PendingJoin(String nonce, ActorRef<ToWorker> inbox, String host) {}
 
@@ -457,13 +453,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         } else {
             getContext().getLog().warn("worker {} lost: {}", id, reason);
         }
-        if (state == RunState.TRAINING && isInstructed(id) && answered.add(id)) {
-            failures.add(new Failure(id, round, "worker lost: " + reason));
-            closeRoundIfDone();
-        } else if (state == RunState.EVALUATING && isEvalInstructed(id) && evalAnswered.add(id)) {
-            evalFailures.add(new Failure(id, completed, "worker lost: " + reason));
-            closeEvaluationIfDone();
-        }
+        failInCurrentStep(id, "worker lost: " + reason);
     }
 
     private Behavior<Command> onTick() {
@@ -533,8 +523,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         roundStartNanos = System.nanoTime();
         instructions = List.copyOf(picked);
         received.clear();
-        failures.clear();
-        answered.clear();
+        fitAnswers = new Answers(r, instructions.stream().map(FitInstruction::clientId).toList());
         state = RunState.TRAINING;
         for (FitInstruction i : instructions) {
             AdmittedWorker w = workers.get(i.clientId());
@@ -616,21 +605,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return this;
         }
         AdmittedWorker w = workers.get(r.workerId());
-        if (w != null && isInstructed(w.id)) {
+        if (w != null && fitAnswers.wasAsked(w.id)) {
             w.activity = "idle";
         }
         if (r.baseVersion() != global.version()) {
             u.update().close();
-            if (isInstructed(r.workerId()) && answered.add(r.workerId())) {
-                failures.add(
-                        new Failure(
-                                r.workerId(),
-                                round,
-                                "update trained from adapter v"
-                                        + r.baseVersion()
-                                        + ", not v"
-                                        + global.version()));
-            }
+            fitAnswers.fail(
+                    r.workerId(),
+                    "update trained from adapter v"
+                            + r.baseVersion()
+                            + ", not v"
+                            + global.version());
         } else {
             // Everything goes to the validator, which counts strangers and duplicates.
             buffers.add(u.update());
@@ -641,7 +626,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                             r.exampleCount(),
                             r.metrics(),
                             r.update().adapter()));
-            answered.add(r.workerId());
+            fitAnswers.answer(r.workerId());
         }
         closeRoundIfDone();
         return this;
@@ -652,19 +637,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .getLog()
                 .warn("worker {} reports {}: {}", w.id, report.code(), report.reason());
         w.activity = "idle";
-        if (state == RunState.TRAINING && isInstructed(w.id) && answered.add(w.id)) {
-            failures.add(new Failure(w.id, round, report.code() + ": " + report.reason()));
-            closeRoundIfDone();
-        } else if (state == RunState.EVALUATING
-                && isEvalInstructed(w.id)
-                && evalAnswered.add(w.id)) {
-            evalFailures.add(new Failure(w.id, completed, report.code() + ": " + report.reason()));
-            closeEvaluationIfDone();
-        }
+        failInCurrentStep(w.id, report.code() + ": " + report.reason());
     }
 
-    private boolean isInstructed(String id) {
-        return instructions.stream().anyMatch(i -> i.clientId().equals(id));
+    /** A worker's failure counts against the fit round or the evaluation it was asked into. */
+    private void failInCurrentStep(String id, String reason) {
+        if (state == RunState.TRAINING && fitAnswers.fail(id, reason)) {
+            closeRoundIfDone();
+        } else if (state == RunState.EVALUATING && evalAnswers.fail(id, reason)) {
+            closeEvaluationIfDone();
+        }
     }
 
     private void closeRoundIfDone() {
@@ -672,26 +654,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 received.stream()
                         .map(FitResult::clientId)
                         .distinct()
-                        .filter(this::isInstructed)
+                        .filter(fitAnswers::wasAsked)
                         .count();
-        boolean everyoneAnswered =
-                instructions.stream().allMatch(i -> answered.contains(i.clientId()));
-        if (delivered >= settings.minFit() || everyoneAnswered) {
+        if (delivered >= settings.minFit() || fitAnswers.complete()) {
             closeRound();
         }
     }
 
     private Behavior<Command> onRoundDeadline(RoundDeadline d) {
         if (state == RunState.TRAINING && d.round() == round) {
-            for (FitInstruction i : instructions) {
-                if (answered.add(i.clientId())) {
-                    failures.add(
-                            new Failure(
-                                    i.clientId(),
-                                    round,
-                                    "no update within " + settings.roundTimeout()));
-                }
-            }
+            fitAnswers.failUnanswered("no update within " + settings.roundTimeout());
             closeRound();
         }
         return this;
@@ -716,7 +688,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         Integer.compare(
                                 order.getOrDefault(a.clientId(), Integer.MAX_VALUE),
                                 order.getOrDefault(b.clientId(), Integer.MAX_VALUE)));
-        List<Failure> failed = List.copyOf(failures);
+        List<Failure> failed = fitAnswers.failures();
         double seconds = (System.nanoTime() - roundStartNanos) / 1e9;
         CompletableFuture<RoundClosed> work =
                 CompletableFuture.supplyAsync(
@@ -811,8 +783,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 strategy.configureEvaluate(completed, global, available());
         evalInstructions = List.copyOf(picked);
         evalResults.clear();
-        evalFailures.clear();
-        evalAnswered.clear();
+        evalAnswers =
+                new Answers(
+                        completed,
+                        evalInstructions.stream().map(EvaluateInstruction::clientId).toList());
         evaluationPending = false;
         if (evalInstructions.isEmpty()) {
             state = RunState.WAITING_FOR_WORKERS;
@@ -837,16 +811,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         timers.startSingleTimer(new EvaluationDeadline(completed), settings.evalTimeout());
     }
 
-    private boolean isEvalInstructed(String id) {
-        return evalInstructions.stream().anyMatch(i -> i.clientId().equals(id));
-    }
-
     private void onEvaluateResult(AdmittedWorker w, Message.EvaluateResult r) {
         if (state != RunState.EVALUATING
                 || r.round() != completed
                 || r.adapterVersion() != global.version()
-                || !isEvalInstructed(w.id)
-                || !evalAnswered.add(w.id)) {
+                || !evalAnswers.answer(w.id)) {
             getContext()
                     .getLog()
                     .warn("unexpected evaluation of round {} from {}", r.round(), w.id);
@@ -859,22 +828,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private void closeEvaluationIfDone() {
-        if (evalInstructions.stream().allMatch(i -> evalAnswered.contains(i.clientId()))) {
+        if (evalAnswers.complete()) {
             closeEvaluation();
         }
     }
 
     private Behavior<Command> onEvaluationDeadline(EvaluationDeadline d) {
         if (state == RunState.EVALUATING && d.round() == completed) {
-            for (EvaluateInstruction i : evalInstructions) {
-                if (evalAnswered.add(i.clientId())) {
-                    evalFailures.add(
-                            new Failure(
-                                    i.clientId(),
-                                    completed,
-                                    "no evaluation within " + settings.evalTimeout()));
-                }
-            }
+            evalAnswers.failUnanswered("no evaluation within " + settings.evalTimeout());
             closeEvaluation();
         }
         return this;
@@ -891,6 +852,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     .findFirst()
                     .ifPresent(ordered::add);
         }
+        List<Failure> evalFailures = evalAnswers.failures();
         EvaluateSummary summary = strategy.aggregateEvaluate(completed, ordered, evalFailures);
         Map<String, Double> accuracy = new LinkedHashMap<>();
         Map<String, Double> loss = new LinkedHashMap<>();
