@@ -19,7 +19,6 @@ import io.fedlora.simulation.RoundClosing;
 import io.fedlora.simulation.RoundRecord;
 import io.fedlora.simulation.Seeds;
 import io.fedlora.transport.control.ControlKeys;
-import io.fedlora.transport.control.JoinProofs;
 import io.fedlora.transport.control.ToCoordinator;
 import io.fedlora.transport.control.ToWorker;
 import io.fedlora.transport.message.AdapterPayload;
@@ -147,9 +146,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final TimerScheduler<Command> timers;
 
     private final Map<String, AdmittedWorker> workers = new LinkedHashMap<>();
-    private final Map<String, PendingJoin> challenges = new HashMap<>();
+    private final JoinDesk joinDesk;
     private final List<RoundRecord> records = new ArrayList<>();
-    private long refusedJoins;
 
     private RunState state = RunState.WAITING_FOR_WORKERS;
     private GlobalModel global;
@@ -175,8 +173,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final List<EvaluateResult> evalResults = new ArrayList<>();
     private Answers evalAnswers = Answers.NONE;
 
-    private record PendingJoin(String nonce, ActorRef<ToWorker> inbox, String host) {}
-
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(
                 ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, setup)));
@@ -188,6 +184,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.settings = setup.settings();
         this.strategy = setup.strategy();
         this.timers = timers;
+        this.joinDesk = new JoinDesk(setup.joinToken());
         this.closing =
                 new RoundClosing(
                         strategy,
@@ -361,55 +358,31 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private void onJoin(Message.Join join, ActorRef<ToWorker> from) {
-        if (join.protocolVersion() != Message.PROTOCOL_VERSION) {
-            refuse(
-                    join.workerId(),
-                    join.host(),
-                    from,
-                    "protocol "
-                            + join.protocolVersion()
-                            + " is not spoken here (this coordinator speaks "
-                            + Message.PROTOCOL_VERSION
-                            + ")");
-            return;
-        }
         if (state == RunState.FINISHED) {
             from.tell(new ToWorker(inbox, new Message.RunFinished("the run is over")));
             return;
         }
-        String nonce = JoinProofs.nonce();
-        challenges.put(join.workerId(), new PendingJoin(nonce, from, join.host()));
-        from.tell(new ToWorker(inbox, new Message.JoinChallenge(join.workerId(), nonce)));
+        from.tell(new ToWorker(inbox, joinDesk.challenge(join, from)));
     }
 
     private void onJoinProof(Message.JoinProof proof, ActorRef<ToWorker> from) {
-        PendingJoin pending = challenges.remove(proof.workerId());
-        if (pending == null || !pending.inbox().equals(from)) {
-            refuse(proof.workerId(), from.path().address().toString(), from, "no join in progress");
+        JoinDesk.Verdict verdict = joinDesk.verify(proof, from);
+        if (verdict instanceof JoinDesk.Refuse refusal) {
+            from.tell(new ToWorker(inbox, refusal.reply()));
             return;
         }
-        if (!JoinProofs.verify(
-                setup.joinToken(), pending.nonce(), proof.workerId(), proof.proof())) {
-            refuse(proof.workerId(), pending.host(), from, "join token does not match");
-            return;
-        }
-        AdmittedWorker previous = workers.get(proof.workerId());
+        JoinDesk.Admit admit = (JoinDesk.Admit) verdict;
+        AdmittedWorker previous = workers.get(admit.workerId());
         if (previous != null) {
             dropWorker(previous.id, "replaced by a new session of the same worker");
         }
         AdmittedWorker w =
                 new AdmittedWorker(
-                        proof.workerId(), pending.host(), from, System.currentTimeMillis());
+                        admit.workerId(), admit.host(), from, System.currentTimeMillis());
         workers.put(w.id, w);
         getContext().watchWith(from, new WorkerGone(w.id, from, "its node left the cluster"));
         from.tell(new ToWorker(inbox, new Message.JoinAccepted(w.id, resultEndpoint)));
         getContext().getLog().info("worker {} ({}) admitted", w.id, w.host);
-    }
-
-    private void refuse(String workerId, String host, ActorRef<ToWorker> from, String reason) {
-        refusedJoins++;
-        getContext().getLog().warn("refused worker {} from {}: {}", workerId, host, reason);
-        from.tell(new ToWorker(inbox, new Message.JoinRefused(workerId, reason)));
     }
 
     private void onCapability(AdmittedWorker w, Message.CapabilityAdvert advert) {
@@ -952,8 +925,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                                 rejections.put("transport_" + k.name().toLowerCase(Locale.ROOT), v);
                             }
                         });
-        if (refusedJoins > 0) {
-            rejections.put("join_refused", refusedJoins);
+        if (joinDesk.refused() > 0) {
+            rejections.put("join_refused", joinDesk.refused());
         }
         boolean inRound = state == RunState.TRAINING || state == RunState.AGGREGATING;
         q.replyTo()
