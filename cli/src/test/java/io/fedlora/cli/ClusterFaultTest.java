@@ -47,6 +47,14 @@ class ClusterFaultTest {
                     Duration.ofSeconds(180),
                     () -> cluster.logText("coordinator").contains("round 2/5: 3 workers"));
             workers.get(2).destroyForcibly();
+            long killed = System.nanoTime();
+            cluster.await(
+                    "worker-2 to count as lost",
+                    Duration.ofSeconds(60),
+                    () -> cluster.logText("coordinator").contains("worker worker-2 lost"));
+            System.out.printf(
+                    "worker-2 killed mid-round: lost after %d ms%n",
+                    (System.nanoTime() - killed) / 1_000_000);
             assertEquals(
                     0,
                     ClusterHarness.exitCode(coordinator, Duration.ofSeconds(300)),
@@ -84,7 +92,15 @@ class ClusterFaultTest {
                     () -> Files.isDirectory(roundThree));
             first.destroyForcibly();
             first.waitFor();
+            long restarted = System.nanoTime();
             Process second = cluster.coordinator("coordinator-2");
+            cluster.await(
+                    "round 4 to start on the restarted coordinator",
+                    Duration.ofSeconds(120),
+                    () -> cluster.logText("coordinator-2").contains("round 4/5: "));
+            System.out.printf(
+                    "coordinator restarted: round 4 under way after %d ms%n",
+                    (System.nanoTime() - restarted) / 1_000_000);
             assertEquals(
                     0, ClusterHarness.exitCode(second, Duration.ofSeconds(300)), cluster.tails());
             String log = cluster.logText("coordinator-2");

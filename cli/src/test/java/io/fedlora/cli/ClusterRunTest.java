@@ -141,7 +141,12 @@ class ClusterRunTest {
             assertClose(c.global().adapter(), global.adapter(), "round " + r);
         }
         assertClose(PeftAdapterFiles.read(run.adapterDir()), global.adapter(), "run-dir/adapter");
+        System.out.printf(
+                "replay of 5 rounds: largest relative difference of a factor %.3g%n", largest);
     }
+
+    /** The largest relative difference {@link #assertArrayClose} has seen. */
+    private static double largest;
 
     private static void assertClose(Adapter expected, Adapter actual, String what) {
         assertEquals(expected.modules().keySet(), actual.modules().keySet(), what);
@@ -161,6 +166,7 @@ class ClusterRunTest {
     private static void assertArrayClose(INDArray expected, INDArray actual, String what) {
         double scale = Math.max(1e-12, expected.norm2Number().doubleValue());
         double diff = expected.sub(actual).norm2Number().doubleValue();
+        largest = Math.max(largest, diff / scale);
         assertTrue(diff <= 1e-6 * scale, what + ": relative difference " + diff / scale);
     }
 
