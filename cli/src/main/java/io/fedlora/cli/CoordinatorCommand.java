@@ -56,6 +56,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             overrides.put("fedlora.coordinator.admin.port", httpPort);
         }
         Config c = ConfigFiles.load(config, overrides);
+        CoordinatorNode.check(c);
         ScenarioConfig scenarioConfig = ScenarioConfig.fromConfig(c);
         System.out.println("fedlora coordinator: " + scenarioConfig.describe());
         // The models are small: one thread per op pre-trains the base fastest (see OpThreads).

@@ -73,6 +73,30 @@ public final class CoordinatorNode implements AutoCloseable {
     }
 
     /**
+     * Reads and checks every setting a coordinator needs (its own, the admin API's, the cluster's,
+     * the strategy with its options), so that a wrong config fails before any expensive work.
+     *
+     * @throws IllegalArgumentException or {@link com.typesafe.config.ConfigException} naming the
+     *     setting
+     */
+    public static void check(Config config) {
+        strategyOf(CoordinatorSettings.fromConfig(config));
+        AdminSettings.fromConfig(config);
+        ClusterSettings.fromConfig(config);
+    }
+
+    private static Strategy strategyOf(CoordinatorSettings settings) {
+        if (BASE_CHANGING.contains(settings.strategy().name())) {
+            throw new IllegalArgumentException(
+                    "strategy "
+                            + settings.strategy().name()
+                            + " changes the base model, which the cluster does not ship to"
+                            + " workers yet; run it with fedlora simulate");
+        }
+        return Strategies.create(settings.strategy());
+    }
+
+    /**
      * Starts a coordinator from {@code config} (the application's config with every module's
      * reference.conf below it) for a run whose clients start from {@code initialAdapter}.
      */
@@ -85,14 +109,7 @@ public final class CoordinatorNode implements AutoCloseable {
             String seed = cluster.seedNodes().get(0);
             cluster = cluster.withPort(Integer.parseInt(seed.substring(seed.lastIndexOf(':') + 1)));
         }
-        if (BASE_CHANGING.contains(settings.strategy().name())) {
-            throw new IllegalArgumentException(
-                    "strategy "
-                            + settings.strategy().name()
-                            + " changes the base model, which the cluster does not ship to"
-                            + " workers yet; run it with fedlora simulate");
-        }
-        Strategy strategy = Strategies.create(settings.strategy());
+        Strategy strategy = strategyOf(settings);
         RunDirectory runDir;
         try {
             runDir = RunDirectory.open(settings.runDir());
