@@ -3,7 +3,6 @@ package io.fedlora.coordinator;
 import io.fedlora.aggregation.ClientInfo;
 import io.fedlora.aggregation.EvaluateInstruction;
 import io.fedlora.aggregation.EvaluateResult;
-import io.fedlora.aggregation.EvaluateSummary;
 import io.fedlora.aggregation.Failure;
 import io.fedlora.aggregation.FitInstruction;
 import io.fedlora.aggregation.FitResult;
@@ -28,7 +27,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -156,22 +154,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private boolean stopRequested;
     private double lastAccuracy = Double.NaN;
 
-    // The fit round in progress.
-    private long round;
-    private long roundStartNanos;
-    private List<FitInstruction> instructions = List.of();
-    private final List<FitResult> received = new ArrayList<>();
+    private FitRound fit = FitRound.NONE;
 
-    /** The pooled buffers behind {@link #received}, given back when the round is closed. */
-    private final List<PooledMessage> buffers = new ArrayList<>();
-
-    private Answers fitAnswers = Answers.NONE;
-
-    // The evaluation in progress, and the record it completes.
+    /** Whether the last completed round still needs its federated evaluation. */
     private boolean evaluationPending;
-    private List<EvaluateInstruction> evalInstructions = List.of();
-    private final List<EvaluateResult> evalResults = new ArrayList<>();
-    private Answers evalAnswers = Answers.NONE;
+
+    private EvaluationRound evaluation = EvaluationRound.NONE;
 
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(
@@ -271,7 +259,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open run directory " + dir.root(), e);
         }
-        round = completed;
     }
 
     @Override
@@ -492,13 +479,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             state = RunState.WAITING_FOR_WORKERS;
             return;
         }
-        round = r;
-        roundStartNanos = System.nanoTime();
-        instructions = List.copyOf(picked);
-        received.clear();
-        fitAnswers = new Answers(r, instructions.stream().map(FitInstruction::clientId).toList());
+        fit = new FitRound(r, picked);
         state = RunState.TRAINING;
-        for (FitInstruction i : instructions) {
+        for (FitInstruction i : fit.instructions) {
             AdmittedWorker w = workers.get(i.clientId());
             if (w == null) {
                 fail("strategy " + strategy.name() + " instructed unknown worker " + i.clientId());
@@ -525,10 +508,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         "round {}/{}: {} workers instructed ({})",
                         r,
                         settings.rounds(),
-                        instructions.size(),
+                        fit.instructions.size(),
                         String.join(
                                 ", ",
-                                instructions.stream().map(FitInstruction::clientId).toList()));
+                                fit.instructions.stream().map(FitInstruction::clientId).toList()));
     }
 
     /** Sends the global adapter to {@code w} unless this session already has this version. */
@@ -565,7 +548,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onUpdate(UpdateArrived u) {
         Message.FitResult r = (Message.FitResult) u.update().message();
-        if (state != RunState.TRAINING || r.round() != round) {
+        if (state != RunState.TRAINING || r.round() != fit.round) {
             u.update().close();
             getContext()
                     .getLog()
@@ -573,33 +556,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                             "late update of round {} from {} dropped (round {} is {})",
                             r.round(),
                             r.workerId(),
-                            round,
+                            fit.round,
                             state.label());
             return this;
         }
         AdmittedWorker w = workers.get(r.workerId());
-        if (w != null && fitAnswers.wasAsked(w.id)) {
+        if (w != null && fit.answers.wasAsked(w.id)) {
             w.activity = "idle";
         }
         if (r.baseVersion() != global.version()) {
             u.update().close();
-            fitAnswers.fail(
+            fit.answers.fail(
                     r.workerId(),
                     "update trained from adapter v"
                             + r.baseVersion()
                             + ", not v"
                             + global.version());
         } else {
-            // Everything goes to the validator, which counts strangers and duplicates.
-            buffers.add(u.update());
-            received.add(
-                    FitResult.inMemory(
-                            r.workerId(),
-                            r.round(),
-                            r.exampleCount(),
-                            r.metrics(),
-                            r.update().adapter()));
-            fitAnswers.answer(r.workerId());
+            fit.add(r, u.update());
         }
         closeRoundIfDone();
         return this;
@@ -615,28 +589,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** A worker's failure counts against the fit round or the evaluation it was asked into. */
     private void failInCurrentStep(String id, String reason) {
-        if (state == RunState.TRAINING && fitAnswers.fail(id, reason)) {
+        if (state == RunState.TRAINING && fit.answers.fail(id, reason)) {
             closeRoundIfDone();
-        } else if (state == RunState.EVALUATING && evalAnswers.fail(id, reason)) {
+        } else if (state == RunState.EVALUATING && evaluation.answers.fail(id, reason)) {
             closeEvaluationIfDone();
         }
     }
 
     private void closeRoundIfDone() {
-        long delivered =
-                received.stream()
-                        .map(FitResult::clientId)
-                        .distinct()
-                        .filter(fitAnswers::wasAsked)
-                        .count();
-        if (delivered >= settings.minFit() || fitAnswers.complete()) {
+        if (fit.delivered() >= settings.minFit() || fit.answers.complete()) {
             closeRound();
         }
     }
 
     private Behavior<Command> onRoundDeadline(RoundDeadline d) {
-        if (state == RunState.TRAINING && d.round() == round) {
-            fitAnswers.failUnanswered("no update within " + settings.roundTimeout());
+        if (state == RunState.TRAINING && d.round() == fit.round) {
+            fit.answers.failUnanswered("no update within " + settings.roundTimeout());
             closeRound();
         }
         return this;
@@ -644,25 +612,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** Aggregates and checkpoints off the actor's thread; {@link RoundClosed} comes back. */
     private void closeRound() {
-        timers.cancel(new RoundDeadline(round));
+        timers.cancel(new RoundDeadline(fit.round));
         state = RunState.AGGREGATING;
         workers.values().forEach(w -> w.activity = "idle");
-        long r = round;
+        long r = fit.round;
         GlobalModel from = global;
-        List<FitInstruction> instructed = instructions;
-        // Results in instruction order, so the aggregate does not depend on arrival order.
-        Map<String, Integer> order = new HashMap<>();
-        for (int k = 0; k < instructed.size(); k++) {
-            order.put(instructed.get(k).clientId(), k);
-        }
-        List<FitResult> results = new ArrayList<>(received);
-        results.sort(
-                (a, b) ->
-                        Integer.compare(
-                                order.getOrDefault(a.clientId(), Integer.MAX_VALUE),
-                                order.getOrDefault(b.clientId(), Integer.MAX_VALUE)));
-        List<Failure> failed = fitAnswers.failures();
-        double seconds = (System.nanoTime() - roundStartNanos) / 1e9;
+        List<FitInstruction> instructed = fit.instructions;
+        List<FitResult> results = fit.results();
+        List<Failure> failed = fit.answers.failures();
+        double seconds = fit.seconds();
         CompletableFuture<RoundClosed> work =
                 CompletableFuture.supplyAsync(
                         () -> aggregateAndCommit(r, from, instructed, results, failed, seconds),
@@ -710,7 +668,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onRoundClosed(RoundClosed c) {
-        releaseBuffers();
+        fit.release();
         if (c.error() != null) {
             fail("round " + c.round() + " could not be closed: " + rootMessage(c.error()));
             return this;
@@ -752,22 +710,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // ---------------------------------------------------------------- evaluation
 
     private void startEvaluation() {
-        List<EvaluateInstruction> picked =
-                strategy.configureEvaluate(completed, global, available());
-        evalInstructions = List.copyOf(picked);
-        evalResults.clear();
-        evalAnswers =
-                new Answers(
-                        completed,
-                        evalInstructions.stream().map(EvaluateInstruction::clientId).toList());
+        evaluation =
+                new EvaluationRound(
+                        completed, strategy.configureEvaluate(completed, global, available()));
         evaluationPending = false;
-        if (evalInstructions.isEmpty()) {
+        if (evaluation.instructions.isEmpty()) {
             state = RunState.WAITING_FOR_WORKERS;
             advance();
             return;
         }
         state = RunState.EVALUATING;
-        for (EvaluateInstruction i : evalInstructions) {
+        for (EvaluateInstruction i : evaluation.instructions) {
             AdmittedWorker w = workers.get(i.clientId());
             if (w == null) {
                 fail("strategy " + strategy.name() + " asked unknown worker " + i.clientId());
@@ -788,27 +741,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (state != RunState.EVALUATING
                 || r.round() != completed
                 || r.adapterVersion() != global.version()
-                || !evalAnswers.answer(w.id)) {
+                || !evaluation.add(
+                        new EvaluateResult(
+                                w.id, r.round(), r.exampleCount(), r.loss(), r.metrics()))) {
             getContext()
                     .getLog()
                     .warn("unexpected evaluation of round {} from {}", r.round(), w.id);
             return;
         }
         w.activity = "idle";
-        evalResults.add(
-                new EvaluateResult(w.id, r.round(), r.exampleCount(), r.loss(), r.metrics()));
         closeEvaluationIfDone();
     }
 
     private void closeEvaluationIfDone() {
-        if (evalAnswers.complete()) {
+        if (evaluation.answers.complete()) {
             closeEvaluation();
         }
     }
 
     private Behavior<Command> onEvaluationDeadline(EvaluationDeadline d) {
         if (state == RunState.EVALUATING && d.round() == completed) {
-            evalAnswers.failUnanswered("no evaluation within " + settings.evalTimeout());
+            evaluation.answers.failUnanswered("no evaluation within " + settings.evalTimeout());
             closeEvaluation();
         }
         return this;
@@ -817,23 +770,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void closeEvaluation() {
         timers.cancel(new EvaluationDeadline(completed));
         workers.values().forEach(w -> w.activity = "idle");
-        // Results in instruction order, as in simulated runs.
-        List<EvaluateResult> ordered = new ArrayList<>();
-        for (EvaluateInstruction i : evalInstructions) {
-            evalResults.stream()
-                    .filter(r -> r.clientId().equals(i.clientId()))
-                    .findFirst()
-                    .ifPresent(ordered::add);
-        }
-        List<Failure> evalFailures = evalAnswers.failures();
-        EvaluateSummary summary = strategy.aggregateEvaluate(completed, ordered, evalFailures);
-        Map<String, Double> accuracy = new LinkedHashMap<>();
-        Map<String, Double> loss = new LinkedHashMap<>();
-        for (EvaluateResult r : ordered) {
-            accuracy.put(r.clientId(), r.metrics().getOrDefault("accuracy", Double.NaN));
-            loss.put(r.clientId(), r.loss());
-        }
-        Evaluation evaluation = new Evaluation(summary, accuracy, loss);
+        Evaluation result = evaluation.evaluation(strategy);
+        List<Failure> evalFailures = evaluation.answers.failures();
         RoundRecord last = records.get(records.size() - 1);
         List<Failure> allFailures = new ArrayList<>(last.failures());
         allFailures.addAll(evalFailures);
@@ -846,7 +784,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         allFailures,
                         last.metrics(),
                         last.note(),
-                        Optional.of(evaluation),
+                        Optional.of(result),
                         last.seconds());
         try {
             setup.runDir().updateRecord(updated);
@@ -855,16 +793,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return;
         }
         records.set(records.size() - 1, updated);
-        lastAccuracy = evaluation.meanAccuracy();
+        lastAccuracy = result.meanAccuracy();
         getContext()
                 .getLog()
                 .info(
                         "round {}/{} evaluated: accuracy {}%, loss {} ({} workers{})",
                         completed,
                         settings.rounds(),
-                        format(100 * evaluation.meanAccuracy()),
-                        format(evaluation.meanLoss()),
-                        ordered.size(),
+                        format(100 * result.meanAccuracy()),
+                        format(result.meanLoss()),
+                        evaluation.answered(),
                         evalFailures.isEmpty() ? "" : ", " + evalFailures.size() + " failed");
         state = RunState.WAITING_FOR_WORKERS;
         advance();
@@ -893,15 +831,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         setup.finished().completeExceptionally(new IllegalStateException(reason));
     }
 
-    /** The round's updates are aggregated and checkpointed: their arrays go back to the pool. */
-    private void releaseBuffers() {
-        buffers.forEach(PooledMessage::close);
-        buffers.clear();
-        received.clear();
-    }
-
     private Behavior<Command> onStop() {
-        releaseBuffers();
+        fit.release();
         plane.close();
         if (!setup.finished().isDone()) {
             setup.finished()
@@ -932,20 +863,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         q.replyTo()
                 .tell(
                         new RunStatus(
-                                inRound ? round : completed,
+                                inRound ? fit.round : completed,
                                 state.label(),
                                 readyWorkers().size(),
                                 settings.rounds(),
                                 completed,
                                 strategy.name(),
-                                inRound
-                                        ? (int)
-                                                received.stream()
-                                                        .map(FitResult::clientId)
-                                                        .distinct()
-                                                        .count()
-                                        : 0,
-                                inRound ? instructions.size() : 0,
+                                inRound ? (int) fit.delivered() : 0,
+                                inRound ? fit.instructions.size() : 0,
                                 stopRequested,
                                 rejections,
                                 lastAccuracy,

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The end of a fit round, the same for simulated and real clients: every result goes through the
@@ -88,10 +89,13 @@ public final class RoundClosing {
             return new Closed(
                     global, accepted, all, Map.of(), "aggregation failed: " + e.getMessage());
         }
-        Map<String, Double> metrics = new LinkedHashMap<>(outcome.metrics());
+        // The loop's own metrics first, then the strategy's by name: reports list them in this
+        // order, the same every round whatever map the strategy returned.
+        Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("client_loss", meanMetric(accepted, "loss"));
         metrics.put("aggregation_error", aggregationError(accepted, outcome));
         metrics.put("base_update", outcome.baseUpdate().isPresent() ? 1.0 : 0.0);
+        metrics.putAll(new TreeMap<>(outcome.metrics()));
         return new Closed(global.next(outcome), accepted, all, metrics, "");
     }
 
