@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Loads a node's HOCON: the given file over every module's reference.conf, with command-line
- * overrides (dotted keys) on top. A missing file is an error, not an empty config.
+ * Loads a node's HOCON: the given file over the defaults ({@code ConfigFactory.load()}: JVM system
+ * properties over every module's reference.conf), with command-line overrides (dotted keys) on top.
+ * A missing file is an error, not an empty config.
  */
 final class ConfigFiles {
 
@@ -27,7 +28,7 @@ final class ConfigFiles {
         }
         return ConfigFactory.parseMap(overrides, "command line")
                 .withFallback(base)
-                .withFallback(ConfigFactory.defaultReference())
+                .withFallback(ConfigFactory.load())
                 .resolve();
     }
 }

@@ -1,18 +1,16 @@
 package io.fedlora.cli;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import io.fedlora.simulation.FeatureDomainScenario;
 import io.fedlora.simulation.OpThreads;
 import io.fedlora.simulation.ScenarioConfig;
 import io.fedlora.worker.LocalClient;
 import io.fedlora.worker.WorkerNode;
 import io.fedlora.worker.WorkerSettings;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,16 +50,17 @@ final class WorkerCommand implements Callable<Integer> {
     Integer client;
 
     @Override
-    public Integer call() throws NoSuchFileException {
-        Config c = load(config);
-        ScenarioConfig scenarioConfig = ScenarioConfig.fromConfig(c);
-        WorkerSettings settings = WorkerSettings.fromConfig(c);
+    public Integer call() {
+        Map<String, Object> overrides = new LinkedHashMap<>();
         if (id != null) {
-            settings = settings.withId(id);
+            overrides.put("fedlora.worker.id", id);
         }
         if (client != null) {
-            settings = settings.withClient(client);
+            overrides.put("fedlora.worker.client", client);
         }
+        Config c = ConfigFiles.load(config, overrides);
+        ScenarioConfig scenarioConfig = ScenarioConfig.fromConfig(c);
+        WorkerSettings settings = WorkerSettings.fromConfig(c);
         int clients = scenarioConfig.settings().clients();
         if (settings.client() >= clients) {
             // Checked before the data is loaded and the base perhaps pre-trained (minutes).
@@ -102,20 +101,6 @@ final class WorkerCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is already exiting; the hook has run
             }
-        }
-    }
-
-    /** The file over the defaults ({@code reference.conf} of every module); flags come later. */
-    static Config load(Path file) throws NoSuchFileException {
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file + " (the worker's --config file) does not exist");
-        }
-        try {
-            return ConfigFactory.parseFile(file.toFile())
-                    .withFallback(ConfigFactory.load())
-                    .resolve();
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 }

@@ -180,7 +180,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         restoreOrStart();
         ActorRef<Command> self = ctx.getSelf();
         this.plane = setup.dataPlane().open(m -> onDataMessage(self, m));
-        this.resultEndpoint = plane.resultEndpoint(settings.dataEndpoint());
+        this.resultEndpoint = plane.resultEndpoint();
         this.inbox = ctx.messageAdapter(ToCoordinator.class, FromWorker::new);
         ctx.getSystem().receptionist().tell(Receptionist.register(ControlKeys.COORDINATOR, inbox));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
@@ -811,24 +811,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // ---------------------------------------------------------------- the end
 
     private void finish(String reason) {
-        state = RunState.FINISHED;
-        timers.cancel(Tick.INSTANCE);
-        for (AdmittedWorker w : workers.values()) {
-            w.inbox.tell(new ToWorker(inbox, new Message.RunFinished(reason)));
-        }
+        dismissWorkers(reason);
         getContext().getLog().info("run finished: {}", reason);
         setup.finished().complete(new Outcome(completed, reason));
     }
 
     /** A run that cannot go on: logged, workers dismissed, the outcome fails. */
     private void fail(String reason) {
+        dismissWorkers("the run failed: " + reason);
+        getContext().getLog().error("run failed: {}", reason);
+        setup.finished().completeExceptionally(new IllegalStateException(reason));
+    }
+
+    /** The run is over: no more ticks, and every admitted worker is told why. */
+    private void dismissWorkers(String reason) {
         state = RunState.FINISHED;
         timers.cancel(Tick.INSTANCE);
         for (AdmittedWorker w : workers.values()) {
-            w.inbox.tell(new ToWorker(inbox, new Message.RunFinished("the run failed: " + reason)));
+            w.inbox.tell(new ToWorker(inbox, new Message.RunFinished(reason)));
         }
-        getContext().getLog().error("run failed: {}", reason);
-        setup.finished().completeExceptionally(new IllegalStateException(reason));
     }
 
     private Behavior<Command> onStop() {

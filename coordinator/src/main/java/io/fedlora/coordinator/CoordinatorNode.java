@@ -9,6 +9,7 @@ import io.fedlora.coordinator.admin.AdminServer;
 import io.fedlora.coordinator.admin.AdminSettings;
 import io.fedlora.coordinator.run.RunDirectory;
 import io.fedlora.lora.Adapter;
+import io.fedlora.transport.aeron.Endpoints;
 import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.control.ClusterSettings;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public final class CoordinatorNode implements AutoCloseable {
         if (cluster.port() == 0) {
             // The coordinator is the workers' seed node: it listens where the first seed points.
             String seed = cluster.seedNodes().get(0);
-            cluster = cluster.withPort(Integer.parseInt(seed.substring(seed.lastIndexOf(':') + 1)));
+            cluster = cluster.withPort(Endpoints.port(seed));
         }
         Strategy strategy = strategyOf(settings);
         RunDirectory runDir;
@@ -123,6 +124,7 @@ public final class CoordinatorNode implements AutoCloseable {
                                 "pekko.cluster.seed-nodes",
                                 ConfigValueFactory.fromIterable(List.of()));
         TransportContext transport = TransportContext.fromConfig(config);
+        String advertisedHost = cluster.host();
         ExecutorService blocking =
                 Executors.newSingleThreadExecutor(
                         r -> {
@@ -138,7 +140,12 @@ public final class CoordinatorNode implements AutoCloseable {
                         strategy,
                         runDir,
                         initialAdapter,
-                        onUpdate -> new DataPlane(transport, settings.dataEndpoint(), onUpdate),
+                        onUpdate ->
+                                new DataPlane(
+                                        transport,
+                                        settings.dataEndpoint(),
+                                        advertisedHost,
+                                        onUpdate),
                         blocking,
                         finished);
         ActorSystem<Void> system =

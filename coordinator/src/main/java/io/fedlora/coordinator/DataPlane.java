@@ -6,6 +6,7 @@ import io.fedlora.transport.aeron.AeronNode;
 import io.fedlora.transport.aeron.DataStreams;
 import io.fedlora.transport.aeron.DropCounters;
 import io.fedlora.transport.aeron.DropReason;
+import io.fedlora.transport.aeron.Endpoints;
 import io.fedlora.transport.aeron.TransferReceiver;
 import io.fedlora.transport.aeron.TransferSender;
 import io.fedlora.transport.aeron.TransportContext;
@@ -49,6 +50,7 @@ public final class DataPlane implements AutoCloseable {
     private final TransportContext ctx;
     private final MessageCodec codec;
     private final Subscription results;
+    private final String resultEndpoint;
     private final TransferReceiver receiver;
     private final AgentRunner receiverRunner;
     private final DropCounters drops = new DropCounters();
@@ -71,16 +73,23 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * @param endpoint {@code host:port} of the update subscription; port 0 binds any free port
+     * @param advertisedHost the host workers reach this node at, when {@code endpoint}'s is a
+     *     wildcard
      * @param onUpdate called on the receiver thread with each decoded update, whose arrays come
      *     from a pool: whoever takes it closes it once the update is aggregated or dropped
      */
-    DataPlane(TransportContext ctx, String endpoint, Consumer<PooledMessage> onUpdate) {
+    DataPlane(
+            TransportContext ctx,
+            String endpoint,
+            String advertisedHost,
+            Consumer<PooledMessage> onUpdate) {
         this.ctx = ctx;
         this.codec = new MessageCodec(ctx.maxMessageBytes());
         this.node = AeronNode.launch(ctx);
         try {
             this.results =
                     node.aeron().addSubscription(ctx.udpChannel(endpoint), DataStreams.RESULTS);
+            this.resultEndpoint = Endpoints.advertised(results, endpoint, advertisedHost);
             this.receiver =
                     TransferReceiver.forPooledMessages(
                             results,
@@ -103,16 +112,9 @@ public final class DataPlane implements AutoCloseable {
         log.error("update receiver: {}", t.toString());
     }
 
-    /** The endpoint workers send updates to, with the port actually bound. */
-    String resultEndpoint(String configured) {
-        String host = configured.substring(0, configured.lastIndexOf(':'));
-        for (String address : results.localSocketAddresses()) {
-            int colon = address.lastIndexOf(':');
-            if (colon > 0) {
-                return host + ":" + address.substring(colon + 1);
-            }
-        }
-        return configured;
+    /** The endpoint workers send updates to, once bound (see {@link Endpoints#advertised}). */
+    String resultEndpoint() {
+        return resultEndpoint;
     }
 
     /**

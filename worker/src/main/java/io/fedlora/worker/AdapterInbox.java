@@ -4,17 +4,15 @@ import io.aeron.Aeron;
 import io.aeron.Subscription;
 import io.fedlora.transport.aeron.DataStreams;
 import io.fedlora.transport.aeron.DropCounters;
+import io.fedlora.transport.aeron.Endpoints;
 import io.fedlora.transport.aeron.TransferReceiver;
 import io.fedlora.transport.aeron.TransportContext;
 import io.fedlora.transport.message.Message;
 import io.fedlora.transport.wire.MessageCodec;
-import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,11 +46,7 @@ final class AdapterInbox implements AutoCloseable {
             Consumer<Message.GlobalAdapter> sink) {
         subscription = aeron.addSubscription(ctx.udpChannel(dataEndpoint), DataStreams.ADAPTERS);
         try {
-            String host = dataEndpoint.substring(0, dataEndpoint.lastIndexOf(':'));
-            if (host.equals("0.0.0.0") || host.equals("*")) {
-                host = advertisedHost;
-            }
-            endpoint = host + ":" + boundPort(subscription, dataEndpoint);
+            endpoint = Endpoints.advertised(subscription, dataEndpoint, advertisedHost);
         } catch (RuntimeException e) {
             CloseHelper.quietClose(subscription);
             throw e;
@@ -80,27 +74,6 @@ final class AdapterInbox implements AutoCloseable {
                         null,
                         receiver);
         AgentRunner.startOnThread(runner);
-    }
-
-    /** The port the subscription is bound to: the configured one, or the one a port 0 took. */
-    private static int boundPort(Subscription subscription, String dataEndpoint) {
-        int configured =
-                Integer.parseInt(dataEndpoint.substring(dataEndpoint.lastIndexOf(':') + 1));
-        if (configured != 0) {
-            return configured;
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        SleepingMillisIdleStrategy idle = new SleepingMillisIdleStrategy(5);
-        while (System.nanoTime() < deadline) {
-            List<String> bound = subscription.localSocketAddresses();
-            if (!bound.isEmpty()) {
-                String address = bound.get(0);
-                return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-            }
-            idle.idle();
-        }
-        throw new IllegalStateException(
-                "the adapter subscription at " + dataEndpoint + " did not bind within 10 s");
     }
 
     /** {@code host:port} where global adapters for this worker are to be sent. */

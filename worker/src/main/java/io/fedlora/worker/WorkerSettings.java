@@ -2,6 +2,7 @@ package io.fedlora.worker;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.fedlora.transport.aeron.Endpoints;
 import io.fedlora.transport.control.ClusterSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -51,9 +52,7 @@ public record WorkerSettings(
         if (client < 0) {
             throw new IllegalArgumentException("fedlora.worker.client must be >= 0, got " + client);
         }
-        if (!dataEndpoint.matches("[^:/\\s]+:\\d{1,5}")
-                || Integer.parseInt(dataEndpoint.substring(dataEndpoint.lastIndexOf(':') + 1))
-                        > 65535) {
+        if (!dataEndpoint.matches("[^:/\\s]+:\\d{1,5}") || Endpoints.port(dataEndpoint) > 65535) {
             throw new IllegalArgumentException(
                     "fedlora.worker.data-endpoint '" + dataEndpoint + "' is not host:port");
         }
@@ -104,41 +103,9 @@ public record WorkerSettings(
         return host + "-" + ProcessHandle.current().pid();
     }
 
-    /** The same settings under another id (the command line's {@code --id}). */
-    public WorkerSettings withId(String newId) {
-        return new WorkerSettings(
-                newId,
-                device,
-                maxRank,
-                batchSize,
-                evalBatchSize,
-                client,
-                dataEndpoint,
-                heartbeatInterval,
-                adapterWait,
-                reconnectBackoff,
-                cluster);
-    }
-
-    /** The same settings for another scenario client (the command line's {@code --client}). */
-    public WorkerSettings withClient(int newClient) {
-        return new WorkerSettings(
-                id,
-                device,
-                maxRank,
-                batchSize,
-                evalBatchSize,
-                newClient,
-                dataEndpoint,
-                heartbeatInterval,
-                adapterWait,
-                reconnectBackoff,
-                cluster);
-    }
-
     /** The host of {@link #dataEndpoint()}. */
     public String dataHost() {
-        return dataEndpoint.substring(0, dataEndpoint.lastIndexOf(':'));
+        return Endpoints.host(dataEndpoint);
     }
 
     private static void positive(String key, int v) {

@@ -34,24 +34,22 @@ class WorkerSettingsTest {
     }
 
     @Test
-    void shouldReadEveryKeyAndTheFlagsOverrides() {
+    void shouldReadEveryKey() {
         WorkerSettings s =
                 WorkerSettings.fromConfig(
-                                config(
-                                        "fedlora.cluster.host = \"10.0.0.5\"\n"
-                                                + "fedlora.worker { id = w7, device = \"cuda:0\","
-                                                + " max-rank = 16, batch-size = 8,"
-                                                + " eval-batch-size = 100, client = 3,"
-                                                + " heartbeat-interval = 250ms, adapter-wait ="
-                                                + " 5s, reconnect-backoff = 0s }"))
-                        .withId("w8")
-                        .withClient(4);
-        assertEquals("w8", s.id());
+                        config(
+                                "fedlora.cluster.host = \"10.0.0.5\"\n"
+                                        + "fedlora.worker { id = w7, device = \"cuda:0\","
+                                        + " max-rank = 16, batch-size = 8,"
+                                        + " eval-batch-size = 100, client = 3,"
+                                        + " heartbeat-interval = 250ms, adapter-wait ="
+                                        + " 5s, reconnect-backoff = 0s }"));
+        assertEquals("w7", s.id());
         assertEquals("cuda:0", s.device());
         assertEquals(16, s.maxRank());
         assertEquals(8, s.batchSize());
         assertEquals(100, s.evalBatchSize());
-        assertEquals(4, s.client());
+        assertEquals(3, s.client());
         assertEquals("10.0.0.5:0", s.dataEndpoint());
         assertEquals("10.0.0.5", s.dataHost());
         assertEquals(Duration.ofMillis(250), s.heartbeatInterval());
