@@ -1,7 +1,9 @@
 package io.fedlora.peft;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,17 +16,29 @@ import java.nio.file.attribute.PosixFilePermissions;
  * half-written file: the bytes go to a temporary file in the same directory, are forced to disk,
  * and the temporary file is then renamed over the target (atomically where the file system can).
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Writes the whole content into an open channel positioned at 0. */
     @FunctionalInterface
-    interface ChannelWriter {
+    public interface ChannelWriter {
         void writeTo(FileChannel channel) throws IOException;
     }
 
     private AtomicFiles() {}
 
-    static void write(Path target, ChannelWriter writer) throws IOException {
+    /** Writes {@code content} as UTF-8. */
+    public static void writeString(Path target, String content) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+        write(
+                target,
+                channel -> {
+                    while (bytes.hasRemaining()) {
+                        channel.write(bytes);
+                    }
+                });
+    }
+
+    public static void write(Path target, ChannelWriter writer) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         Files.createDirectories(dir);

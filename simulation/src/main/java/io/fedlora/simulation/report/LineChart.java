@@ -1,10 +1,8 @@
 package io.fedlora.simulation.report;
 
+import io.fedlora.peft.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,9 +58,7 @@ public final class LineChart {
 
     /** Writes the chart to {@code file} atomically (temp file, then rename). */
     public void write(Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, toSvg(), StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, toSvg());
     }
 
     /** The SVG document. Non-finite points are left out of their polyline. */
