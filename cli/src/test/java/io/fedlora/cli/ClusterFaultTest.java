@@ -34,9 +34,10 @@ class ClusterFaultTest {
 
     @Test
     void aWorkerKilledMidRoundIsAFailureAndTheRoundCompletesWithTheOthers() throws Exception {
-        // Long enough local training that the kill lands while round 2 is being trained.
+        // Local training long enough (seconds, not the ~0.5 s of 40 steps) that the kill lands
+        // while round 2 is being trained, however fast the machine polls the log.
         try (ClusterHarness cluster =
-                new ClusterHarness(dir, CONFIG.replace("LOCAL_STEPS", "40"))) {
+                new ClusterHarness(dir, CONFIG.replace("LOCAL_STEPS", "300"))) {
             Process coordinator = cluster.coordinator("coordinator");
             List<Process> workers = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
